@@ -1,0 +1,44 @@
+"""Exceptions raised by digest-bot.
+
+The tree::
+
+    BotError
+    ├── ConfigError          a bad or missing setting; stops start-up (exit status 2)
+    ├── StoreError           the database could not do what was asked
+    ├── FetchError           an HTTP fetch failed (timeout, size cap, blocked address, status)
+    │   └── BlockedAddressError   the URL resolves to a private, loopback or reserved address
+    ├── FeedError            bytes that are not a usable feed
+    └── UserError            text that is safe to show in a chat, as the reply
+"""
+
+
+class BotError(Exception):
+    """Base class of every error digest-bot raises on purpose."""
+
+
+class ConfigError(BotError):
+    """A setting is missing or has a bad value; the message names the key."""
+
+
+class StoreError(BotError):
+    """The storage layer failed."""
+
+
+class FetchError(BotError):
+    """An HTTP fetch failed; the message is a short human sentence."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class BlockedAddressError(FetchError):
+    """A URL points at an address the bot must not reach."""
+
+
+class FeedError(BotError):
+    """Fetched bytes are not a feed we can use."""
+
+
+class UserError(BotError):
+    """An expected problem whose message is shown to the user as it is."""

@@ -1,0 +1,190 @@
+"""Tables of the store, as SQLAlchemy Core metadata.
+
+The migrations in `bot/store/migrations/versions/` create exactly these tables; a test checks
+the two agree. Times are stored as naive UTC and read back as aware UTC (`UTCDateTime`).
+Full-text search lives beside the tables: an FTS5 table `stories_fts` on SQLite and a
+`search` tsvector column on PostgreSQL, both created by the migrations only.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+
+metadata = MetaData()
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as naive UTC and returned as an aware UTC datetime."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Store aware times as naive UTC; refuse naive ones."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware UTC time")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        """Read back as aware UTC."""
+        if value is None:
+            return None
+        if isinstance(value, str):  # pragma: no cover - SQLite always gives datetime here
+            value = datetime.fromisoformat(value)
+        result: datetime = value.replace(tzinfo=UTC)
+        return result
+
+
+chats = Table(
+    "chats",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),  # Telegram chat id
+    Column("kind", String(16), nullable=False),  # private | group | supergroup | channel
+    Column("title", Text, nullable=False, server_default=""),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("summary_sentences", Integer, nullable=False, server_default="3"),
+    Column("link_previews", Boolean, nullable=False, server_default="0"),
+    Column("digest_mode", String(16), nullable=False, server_default="instant"),  # or daily, off
+    Column("digest_times", Text, nullable=False, server_default=""),  # "08:00,18:30"
+    Column("timezone", Text, nullable=False, server_default="UTC"),
+    Column("last_digest_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", Text, nullable=False, unique=True),
+    Column("title", Text, nullable=False, server_default=""),
+    Column("site_url", Text, nullable=False, server_default=""),
+    Column("name", Text),  # catalogue name, NULL for feeds a chat added
+    Column("is_catalogue", Boolean, nullable=False, server_default="0"),
+    Column("is_default", Boolean, nullable=False, server_default="0"),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("status", String(16), nullable=False, server_default="new"),  # new|ok|failing|dead
+    Column("last_polled_at", UTCDateTime),
+    Column("last_success_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("last_error_at", UTCDateTime),
+    Column("first_failure_at", UTCDateTime),
+    Column("consecutive_failures", Integer, nullable=False, server_default="0"),
+    Column("next_poll_at", UTCDateTime),
+    Column("poll_interval_s", Integer),  # NULL: the configured default
+    Column("min_next_poll_s", Integer),  # lower bound from ttl, max-age, Retry-After
+    Column("dead_notified", Boolean, nullable=False, server_default="0"),
+    Column("items_seen", Integer, nullable=False, server_default="0"),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+Index("ix_feeds_next_poll_at", feeds.c.next_poll_at)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("chat_id", BigInteger, ForeignKey("chats.id", ondelete="CASCADE"), nullable=False),
+    Column("feed_id", Integer, ForeignKey("feeds.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("chat_id", "feed_id"),
+)
+Index("ix_subscriptions_feed_id", subscriptions.c.feed_id)
+
+topics = Table(
+    "topics",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("chat_id", BigInteger, ForeignKey("chats.id", ondelete="CASCADE"), nullable=False),
+    Column("query", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("chat_id", "query", name="uq_topics_chat_query"),
+)
+
+stories = Table(
+    "stories",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", Text, nullable=False, unique=True),  # stable identity, see bot.feeds
+    Column("feed_id", Integer, ForeignKey("feeds.id", ondelete="SET NULL")),  # first carrier
+    Column("url", Text, nullable=False, server_default=""),
+    Column("title", Text, nullable=False, server_default=""),
+    Column("published_at", UTCDateTime),
+    Column("teaser", Text, nullable=False, server_default=""),  # the feed's description
+    Column("text", Text, nullable=False, server_default=""),
+    Column("summary", Text, nullable=False, server_default=""),  # sentences, one per line
+    Column("keywords", Text, nullable=False, server_default=""),  # comma-separated
+    Column("language", String(16), nullable=False, server_default=""),
+    Column("signature", Text, nullable=False, server_default=""),  # near-duplicate signature
+    # Lower-cased, accent-free title + keywords + text: what full-text search indexes.
+    Column("search_doc", Text, nullable=False, server_default=""),
+    Column("duplicate_of", Integer, ForeignKey("stories.id", ondelete="SET NULL")),
+    Column("state", String(16), nullable=False, server_default="new"),  # new | ready | seen
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+Index("ix_stories_published_at", stories.c.published_at)
+Index("ix_stories_created_at", stories.c.created_at)
+Index("ix_stories_state", stories.c.state)
+
+# Which feeds carried a story, and under which item key each feed knows it.
+story_sources = Table(
+    "story_sources",
+    metadata,
+    Column("feed_id", Integer, ForeignKey("feeds.id", ondelete="CASCADE"), nullable=False),
+    Column("item_key", Text, nullable=False),
+    Column("story_id", Integer, ForeignKey("stories.id", ondelete="CASCADE"), nullable=False),
+    Column("url", Text, nullable=False, server_default=""),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("feed_id", "item_key"),
+)
+Index("ix_story_sources_story_id", story_sources.c.story_id)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("chat_id", BigInteger, ForeignKey("chats.id", ondelete="CASCADE"), nullable=False),
+    Column("story_id", Integer, ForeignKey("stories.id", ondelete="CASCADE"), nullable=False),
+    # pending | sending | sent | failed | cancelled
+    Column("state", String(16), nullable=False, server_default="pending"),
+    Column("reason", Text, nullable=False, server_default=""),  # "feed:12" or "topic:syria"
+    Column("message_id", BigInteger),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("claimed_by", Text),
+    Column("claimed_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    UniqueConstraint("chat_id", "story_id", name="uq_deliveries_chat_story"),
+)
+Index("ix_deliveries_state_due", deliveries.c.state, deliveries.c.due_at)
+
+# Small key/value facts the bot keeps (e.g. the Telegram update offset, schema notes).
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+)
