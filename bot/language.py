@@ -1,0 +1,93 @@
+"""Language of a story, and the sumy language that goes with it.
+
+Detection uses py3langid, whose model ships inside the package. A language that sumy cannot
+stem and stop-word offline maps to None, which tells the summariser to use lead sentences.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from typing import Any
+
+DEFAULT_LANGUAGE = "en"
+_SAMPLE_CHARS = 1000
+_MIN_LETTERS = 20
+
+# ISO 639-1 -> sumy language with both a stemmer and stop words available offline.
+# Greek and Polish need extra stemmer packages; Chinese, Japanese, Korean and Thai need word
+# segmenters; Russian and Dutch have no sumy stop words. They all get lead sentences.
+SUMY_LANGUAGES: dict[str, str] = {
+    "ar": "arabic",
+    "cs": "czech",
+    "de": "german",
+    "en": "english",
+    "es": "spanish",
+    "fr": "french",
+    "he": "hebrew",
+    "it": "italian",
+    "pt": "portuguese",
+    "sk": "slovak",
+    "sv": "swedish",
+    "uk": "ukrainian",
+}
+
+# ISO 639-1 -> Punkt/sumy-style English name, for sentence splitting in any language.
+LANGUAGE_NAMES: dict[str, str] = SUMY_LANGUAGES | {
+    "da": "danish",
+    "el": "greek",
+    "et": "estonian",
+    "fi": "finnish",
+    "ja": "japanese",
+    "ko": "korean",
+    "ml": "malayalam",
+    "nb": "norwegian",
+    "nl": "dutch",
+    "no": "norwegian",
+    "pl": "polish",
+    "ru": "russian",
+    "sl": "slovene",
+    "th": "thai",
+    "tr": "turkish",
+    "zh": "chinese",
+}
+
+_LOCK = threading.Lock()
+
+
+@functools.cache
+def _identifier() -> Any:
+    """Load the py3langid model once (about 0.5 s)."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    with _LOCK:
+        return LanguageIdentifier.from_model_file(MODEL_FILE)
+
+
+def detect_language(text: str, default: str = DEFAULT_LANGUAGE) -> str:
+    """Return the ISO 639-1 code of the text's language, or `default` when too short to tell."""
+    sample = text[:_SAMPLE_CHARS]
+    if sum(ch.isalpha() for ch in sample) < _MIN_LETTERS:
+        return default
+    code, _score = _identifier().classify(sample)
+    return str(code)
+
+
+def normalise_language(language: str) -> str:
+    """Return the ISO 639-1 code for an ISO code, a locale ("en-GB") or a sumy name."""
+    code = language.strip().lower().replace("_", "-").split("-")[0]
+    for iso, name in LANGUAGE_NAMES.items():
+        if code == name:
+            return iso
+    return code
+
+
+def sumy_language(code: str) -> str | None:
+    """Return sumy's name for a language, or None when sumy lacks it (use lead sentences)."""
+    return SUMY_LANGUAGES.get(normalise_language(code))
+
+
+def tokenizer_language(code: str) -> str:
+    """Return the language name used for sentence splitting (any language works)."""
+    iso = normalise_language(code)
+    return LANGUAGE_NAMES.get(iso, iso)

@@ -1,0 +1,84 @@
+"""Tests for story extraction and furniture removal."""
+
+import gzip
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bot.extract import clean_story_text, extract_article, extract_text_article
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SEED = SHARED / "seed-article.txt"
+FURNITURE = (
+    "See also  Khamenei claims Israeli leaders deserve death sentences",
+    "Discover more from Defence Talks",
+    "Subscribe to get the latest posts sent to your email.",
+    "Leave a Reply",
+    "Your email address will not be published.",
+)
+
+
+def seed_page_html() -> str:
+    """Wrap the shared seed article in typical page HTML with furniture."""
+    if not SEED.exists():
+        pytest.skip(f"shared seed article not found at {SEED}")
+    title, _, body = SEED.read_text(encoding="utf-8").partition("\n")
+    paragraphs = "\n".join(f"<p>{p.strip()}</p>" for p in body.split("\n") if p.strip())
+    return f"""<!doctype html><html><head><title>{title} | Defence Talks</title></head><body>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/world">World</a></li></ul></nav>
+<div class="share">Share on Facebook | Share on Twitter</div>
+<article><h1>{title}</h1><p class="byline">By Defence Talks Staff</p>
+{paragraphs}
+<div class="share-buttons"><a href="#">Share this article</a></div></article>
+<aside><h3>Related articles</h3><ul><li><a href="/a">More on Syria</a></li></ul></aside>
+<section id="comments"><h3>Leave a Reply</h3><form><p>Your email address will not be published.
+Required fields are marked *</p><textarea name="comment"></textarea>
+<button>Post Comment</button></form></section>
+<footer><p>© 2024 Defence Talks. All rights reserved.</p></footer></body></html>"""
+
+
+def test_seed_page_has_story_without_furniture() -> None:
+    article = extract_article(seed_page_html(), url="https://example.org/assad-iran-turkey")
+    assert "Assad" in article.title
+    assert "Hezbollah" in article.text
+    for line in FURNITURE:
+        assert line not in article.text
+    assert "All rights reserved" not in article.text
+
+
+def test_clean_story_text_drops_furniture_lines() -> None:
+    text = (
+        "Para one of the story.\nRelated: Something else\nRead more\nShare on Twitter\n"
+        "By John Smith\nPara two of the story.\n© 2024 Outlet. All rights reserved."
+    )
+    assert clean_story_text(text) == "Para one of the story.\nPara two of the story."
+
+
+def test_clean_story_text_keeps_story_sentences() -> None:
+    text = "Related to the strike, the union said it would meet on Friday to plan its next steps."
+    assert clean_story_text("Story starts here.\n" + text) == "Story starts here.\n" + text
+
+
+def test_plain_text_headline_becomes_title() -> None:
+    article = extract_text_article("Storm hits the coast\n\nThe storm arrived on Tuesday.")
+    assert article.title == "Storm hits the coast"
+    assert article.text == "The storm arrived on Tuesday."
+    assert extract_text_article("Just one sentence here.").title == ""
+
+
+def test_extraction_on_shared_pages_sample() -> None:
+    folder = SHARED / "data" / "extraction"
+    if not folder.is_dir():
+        pytest.skip(f"shared extraction data not found at {folder}")
+    truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
+    f1s = []
+    for item_id in sorted(truth)[:8]:
+        html = gzip.decompress((folder / "html" / f"{item_id}.html.gz").read_bytes())
+        text = extract_article(html.decode("utf-8", "replace"), url=truth[item_id]["url"]).text
+        pred, gold = Counter(text.split()), Counter(truth[item_id]["articleBody"].split())
+        overlap = sum((pred & gold).values())
+        p, r = overlap / max(1, sum(pred.values())), overlap / max(1, sum(gold.values()))
+        f1s.append(2 * p * r / (p + r) if p + r else 0.0)
+    assert sum(f1s) / len(f1s) >= 0.9

@@ -1,0 +1,35 @@
+"""Tests for keyword extraction."""
+
+from pathlib import Path
+
+from bot.keywords import extract_keywords, to_hashtag
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_names_and_frequent_terms() -> None:
+    text = (DATA / "story-climate.txt").read_text()
+    title, _, body = text.partition("\n")
+    keywords = extract_keywords(body, title=title)
+    assert 1 <= len(keywords) <= 5
+    assert "storm" in [k.lower() for k in keywords]
+    assert any("Lopez" in k for k in keywords)
+
+
+def test_multiword_names_and_limit() -> None:
+    text = (
+        "Bashar al-Assad met Abbas Araqchi in Damascus. Leaders in Iran backed Bashar al-Assad. "
+        "Officials in Turkey backed the rebels, and Iran and Turkey talked."
+    )
+    keywords = extract_keywords(text, limit=3)
+    assert len(keywords) == 3
+    assert "Bashar al-Assad" in keywords
+    assert "Iran" in keywords
+
+
+def test_empty_text() -> None:
+    assert extract_keywords("") == ()
+
+
+def test_hashtag() -> None:
+    assert to_hashtag("Bashar al-Assad") == "#BasharAlAssad"
