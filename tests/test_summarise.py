@@ -6,7 +6,7 @@ import pytest
 
 from bot.extract import extract_article
 from bot.summarise import MAX_SENTENCES, summarise
-from tests.test_extract import FURNITURE, seed_page_html
+from tests.support.seed import FURNITURE, seed_page_html
 
 DATA = Path(__file__).parent / "data"
 STORY = (DATA / "story-climate.txt").read_text()
