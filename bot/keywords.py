@@ -12,7 +12,8 @@ from collections import Counter
 
 from bot.language import sumy_language
 
-_TOKEN_RE = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*|[.!?;:,\"“”()]")
+_TOKEN_RE = re.compile(r"[^\W\d_]+(?:['’‘\-][^\W\d_]+)*|[.!?;:,\"“”()]")
+_POSSESSIVE_RE = re.compile(r"['’‘]s$")
 _CONNECTORS = frozenset({"al", "bin", "de", "del", "der", "di", "la", "le", "van", "von"})
 _NAME_WEIGHT = 2.0
 _TITLE_WEIGHT = 2.0
@@ -84,7 +85,8 @@ def _terms(text: str, stop: frozenset[str]) -> list[tuple[str, bool]]:
     terms: list[tuple[str, bool]] = []
     run: list[str] = []
     sentence_start = run_at_start = True
-    for token in _TOKEN_RE.findall(text):
+    for raw in _TOKEN_RE.findall(text):
+        token = _POSSESSIVE_RE.sub("", raw)  # "Iran's" counts as "Iran"
         if not token[0].isalpha():
             terms.extend(_flush(run, stop, run_at_start))
             run, sentence_start = [], token in '.!?"“”'
