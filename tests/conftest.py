@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,24 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name.lower(), raising=False)
     for name in ("TELEGRAM_BOT_TOKEN", "DATABASE_URL", "DIGEST_BOT_CONFIG"):
         monkeypatch.delenv(name, raising=False)
+
+
+_LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1", "", None}
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _loopback_only_getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
+    """Refuse to resolve anything but loopback: tests never reach another address."""
+    name = host.decode() if isinstance(host, bytes) else host
+    if name not in _LOOPBACK_NAMES and not str(name).startswith("127."):
+        raise socket.gaierror(socket.EAI_NONAME, f"tests resolve only loopback, not {name!r}")
+    return _real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A safety net: a test that would look up a real host name fails instead of leaking."""
+    monkeypatch.setattr(socket, "getaddrinfo", _loopback_only_getaddrinfo)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -1,0 +1,127 @@
+"""`digest-bot latest` and `digest-bot status`: read the store from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from bot.config import Config
+from bot.errors import BotError, StoreError, UserError
+from bot.search import TopicQuery, parse_topic_query
+from bot.store.engine import Store
+from bot.store.schema import deliveries, feeds, stories
+from bot.store.search import latest_stories, search_stories, story_feed_names
+from bot.store.sql import utcnow
+
+TOPIC_WINDOW_DAYS = 30  # the CLI looks further back than /topic does
+
+
+def _story_dicts(
+    conn: Connection, topic: TopicQuery | None, limit: int, now: datetime
+) -> list[dict[str, Any]]:
+    if topic is not None:
+        since = now - timedelta(days=TOPIC_WINDOW_DAYS)
+        rows = search_stories(conn, topic, since, limit)
+    else:
+        rows = latest_stories(conn, None, limit)
+    names = story_feed_names(conn, [r.id for r in rows])
+    return [
+        {
+            "title": r.title,
+            "url": r.url,
+            "summary": [s for s in r.summary.splitlines() if s.strip()],
+            "keywords": [k.strip() for k in r.keywords.split(",") if k.strip()],
+            "published": (r.published_at or r.created_at).isoformat(),
+            "feeds": names.get(r.id, []),
+        }
+        for r in rows
+    ]
+
+
+def _print_story(story: dict[str, Any]) -> None:
+    print(story["title"])
+    print(f"  {story['url']}")
+    print(f"  {story['published']} · {', '.join(story['feeds'])}")
+    for sentence in story["summary"]:
+        print(f"  {sentence}")
+    print()
+
+
+def latest_command(args: argparse.Namespace, config: Config) -> int:
+    """`digest-bot latest [--topic Q] [--limit N] [--json]`: newest or best-matching stories."""
+    if not 1 <= args.limit <= 1000:
+        raise BotError(f"--limit must be between 1 and 1000, not {args.limit}")
+    try:
+        topic = parse_topic_query(args.topic) if args.topic is not None else None
+    except UserError as exc:  # its text is Telegram HTML; the terminal wants plain text
+        raise BotError(html.unescape(re.sub(r"<[^>]+>", "", str(exc)))) from None
+    store = Store(config.storage.url)
+    try:
+        found = store.read_sync(_story_dicts, topic, args.limit, utcnow())
+    finally:
+        store.close()
+    for story in found:
+        if args.json:
+            print(json.dumps(story, ensure_ascii=False))
+        else:
+            _print_story(story)
+    return 0
+
+
+def _counts(conn: Connection) -> dict[str, int]:
+    stmt = select(feeds.c.status, func.count()).group_by(feeds.c.status)
+    by_status = {str(status): int(n) for status, n in conn.execute(stmt)}
+    story_count = conn.execute(select(func.count()).select_from(stories)).scalar_one()
+    pending = conn.execute(
+        select(func.count()).where(deliveries.c.state.in_(("pending", "sending")))
+    ).scalar_one()
+    return {
+        "feeds": sum(by_status.values()),
+        "feeds_ok": by_status.get("ok", 0),
+        "feeds_failing": by_status.get("failing", 0),
+        "feeds_dead": by_status.get("dead", 0),
+        "stories": int(story_count),
+        "pending_deliveries": int(pending),
+    }
+
+
+def collect_status(store: Store) -> dict[str, Any]:
+    """Reachability, schema revision and counts, as one dict with `ready`."""
+    from bot.store.migrate import current_revision, head_revision
+
+    status: dict[str, Any] = {"database": store.engine.dialect.name, "head": head_revision()}
+    try:
+        status["revision"] = current_revision(store.engine)
+    except Exception as exc:  # any driver error means "not reachable"
+        status.update(reachable=False, error=exc.__class__.__name__, ready=False)
+        return status
+    status["reachable"] = True
+    status["schema_current"] = status["revision"] == status["head"]
+    if status["schema_current"]:
+        try:
+            status.update(store.read_sync(_counts))
+        except StoreError as exc:
+            status["error"] = str(exc)
+    status["ready"] = status["schema_current"] and "error" not in status
+    return status
+
+
+def status_command(args: argparse.Namespace, config: Config) -> int:
+    """`digest-bot status [--json]`: exit 0 when the store is reachable and up to date."""
+    store = Store(config.storage.url)
+    try:
+        status = collect_status(store)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(status))
+    else:
+        for key, value in status.items():
+            print(f"{key}: {value}")
+    return 0 if status["ready"] else 1

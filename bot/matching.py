@@ -1,0 +1,112 @@
+"""Match `ready` stories to chats and write their deliveries (step 3 of docs/architecture.md).
+
+A story reaches a chat that is subscribed to any feed that carried it, or that follows a topic
+the story matches in the full-text index. However many ways it matches, the chat gets one
+delivery row (unique on chat and story), written in the same transaction that marks the story
+`matched`. Near-duplicates (state `duplicate`) are never `ready`, so they never reach a chat a
+second time. Inactive chats and chats in `off` mode get nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
+
+from bot.digest import next_digest_at
+from bot.errors import UserError
+from bot.search import TopicQuery, parse_topic_query
+from bot.store.deliveries import (
+    ChatTarget,
+    add_delivery,
+    chat_targets,
+    feed_subscribers,
+    followed_topics,
+    mark_matched,
+    ready_story_ids,
+    reschedule_chat,
+)
+from bot.store.search import story_matches
+
+log = logging.getLogger(__name__)
+
+
+def due_time(chat: ChatTarget, now: datetime, instant_window_s: float) -> datetime:
+    """When a new story for `chat` is due: after the instant window, or at its next digest.
+
+    An instant chat waits `instant_window_s`, so stories arriving together go out as one
+    message; a daily chat without a valid time falls back to instant.
+    """
+    if chat.digest_mode == "daily":
+        at = next_digest_at(chat.digest_times, chat.timezone, now)
+        if at is not None:
+            return at
+    return now + timedelta(seconds=instant_window_s)
+
+
+def _parsed_topics(conn: Connection) -> list[tuple[ChatTarget, TopicQuery, str]]:
+    result = []
+    for chat, query in followed_topics(conn):
+        try:
+            result.append((chat, parse_topic_query(query), query))
+        except UserError:
+            log.warning("skipping unusable topic %r of chat %s", query, chat.id)
+    return result
+
+
+def story_targets(
+    conn: Connection, story_id: int, topics: list[tuple[ChatTarget, TopicQuery, str]]
+) -> dict[int, tuple[ChatTarget, str]]:
+    """Each chat the story should reach, once, with the first reason (`feed:ID`/`topic:Q`)."""
+    targets: dict[int, tuple[ChatTarget, str]] = {}
+    for chat, feed_id in feed_subscribers(conn, story_id):
+        targets.setdefault(chat.id, (chat, f"feed:{feed_id}"))
+    verdicts: dict[str, bool] = {}
+    for chat, query, text in topics:
+        if chat.id in targets:
+            continue
+        if text not in verdicts:
+            verdicts[text] = story_matches(conn, story_id, query)
+        if verdicts[text]:
+            targets[chat.id] = (chat, f"topic:{text}")
+    return targets
+
+
+def match_story(
+    conn: Connection,
+    story_id: int,
+    now: datetime,
+    instant_window_s: float,
+    topics: list[tuple[ChatTarget, TopicQuery, str]] | None = None,
+) -> int:
+    """Write the story's deliveries and mark it `matched`; return how many rows were new."""
+    if topics is None:
+        topics = _parsed_topics(conn)
+    written = 0
+    for chat, reason in story_targets(conn, story_id, topics).values():
+        due = due_time(chat, now, instant_window_s)
+        written += add_delivery(conn, chat.id, story_id, due, reason, now)
+    mark_matched(conn, story_id, now)
+    return written
+
+
+def match_ready(
+    conn: Connection, now: datetime, *, instant_window_s: float, limit: int = 500
+) -> int:
+    """Match up to `limit` ready stories in this transaction; return deliveries written."""
+    story_ids = ready_story_ids(conn, limit)
+    if not story_ids:
+        return 0
+    topics = _parsed_topics(conn)
+    return sum(match_story(conn, sid, now, instant_window_s, topics) for sid in story_ids)
+
+
+def reschedule_chat_deliveries(
+    conn: Connection, chat_id: int, now: datetime, instant_window_s: float
+) -> int:
+    """After a chat changes its digest mode, times or timezone: move its pending rows."""
+    chat = chat_targets(conn, [chat_id]).get(chat_id)
+    if chat is None:
+        return 0
+    return reschedule_chat(conn, chat_id, due_time(chat, now, instant_window_s))

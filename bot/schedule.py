@@ -1,0 +1,149 @@
+"""The bot's jobs on PTB's JobQueue (APScheduler 3, on the bot's own event loop).
+
+- `pipeline_job`, every `poll.tick_s`: poll the feeds that are due, enrich new stories, match
+  ready stories to chats (writing their deliveries), and tell chats once when a feed died.
+- the sender: `Dispatcher.run_forever` as a task of the Application, stopped and awaited at
+  shutdown so the send in flight finishes and its outcome is recorded.
+- `digest_job`: one `run_daily` job per distinct (local time, timezone) of the chats' digests,
+  rebuilt from the store at start and every minute by `digest_schedule_job`, so schedules
+  survive restarts and follow /digest changes. The rows already carry their digest time as
+  `due_at`, so the sender (one tick at most later) sends them even if a job were missed; the job
+  matches what became ready just before, so the digest is complete.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.error import TelegramError
+from telegram.ext import Application, ContextTypes, Job
+
+from bot.config import Config
+from bot.delivery import Dispatcher, digest_slots
+from bot.digest import DigestSlot
+from bot.enrich import Enricher
+from bot.http_fetch import HttpFetcher
+from bot.ingest import Poller
+from bot.store.engine import Store
+from bot.store.sql import utcnow
+from bot.tg_send import TelegramSender
+
+log = logging.getLogger(__name__)
+
+PIPELINE = "pipeline"  # bot_data key
+DIGEST_JOB_PREFIX = "digest "
+DIGEST_REFRESH_S = 60.0
+ENRICH_BATCH = 50
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+@dataclass
+class Pipeline:
+    """The long-lived services behind the jobs."""
+
+    poller: Poller
+    enricher: Enricher
+    dispatcher: Dispatcher
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    sender_task: asyncio.Task[None] | None = None
+    slots: frozenset[DigestSlot] = frozenset()
+
+
+def register_jobs(application: AnyApplication, config: Config) -> None:
+    """Put the pipeline, sender and digest jobs on the Application's JobQueue."""
+    job_queue = application.job_queue
+    if job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
+        raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
+    job_kwargs = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+    job_queue.run_repeating(
+        pipeline_job, config.poll.tick_s, first=0.5, name="pipeline", job_kwargs=job_kwargs
+    )
+    job_queue.run_repeating(
+        digest_schedule_job, DIGEST_REFRESH_S, first=0.1, name="digests", job_kwargs=job_kwargs
+    )
+
+
+async def start_pipeline(application: AnyApplication) -> None:
+    """Build the services and start the sender (call from `post_init`)."""
+    config: Config = application.bot_data["config"]
+    store: Store = application.bot_data["store"]
+    fetcher: HttpFetcher = application.bot_data["fetcher"]
+    dispatcher = Dispatcher(store, TelegramSender(application.bot), config.delivery)
+    pipeline = Pipeline(
+        Poller(store, fetcher, config), Enricher(store, fetcher, config), dispatcher
+    )
+    pipeline.sender_task = asyncio.create_task(dispatcher.run_forever(pipeline.stop))
+    application.bot_data[PIPELINE] = pipeline
+
+
+async def stop_pipeline(application: AnyApplication) -> None:
+    """Stop the sender after the send in flight (call from `post_stop`)."""
+    pipeline: Pipeline | None = application.bot_data.get(PIPELINE)
+    if pipeline is None or pipeline.sender_task is None:
+        return
+    pipeline.stop.set()
+    try:
+        await asyncio.wait_for(pipeline.sender_task, 30)
+    except TimeoutError:
+        log.warning("the sender did not stop within 30 s; cancelling it")
+        pipeline.sender_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pipeline.sender_task
+
+
+async def pipeline_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Poll due feeds, enrich new stories, match ready ones; tell chats about dead feeds."""
+    pipeline: Pipeline = context.bot_data[PIPELINE]
+    report = await pipeline.poller.poll_due(utcnow())
+    if report.new or report.failed:
+        log.info(
+            "polled %d feeds: %d new stories, %d failed",
+            len(report.outcomes),
+            report.new,
+            report.failed,
+        )
+    for chat_id, text in report.notices():
+        await _notify(context, chat_id, text)
+    while await pipeline.enricher.enrich_pending(utcnow(), ENRICH_BATCH) == ENRICH_BATCH:
+        pass
+    matched = await pipeline.dispatcher.match_ready(utcnow())
+    if matched:
+        log.info("matched stories to chats: %d deliveries written", matched)
+
+
+async def _notify(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str) -> None:
+    try:
+        await context.bot.send_message(chat_id, text)
+    except TelegramError as exc:
+        log.warning("could not tell chat %s that a feed died: %s", chat_id, exc)
+
+
+async def digest_schedule_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """(Re)build one daily job per digest slot from the store."""
+    pipeline: Pipeline = context.bot_data[PIPELINE]
+    store: Store = context.bot_data["store"]
+    slots = frozenset(await store.read(digest_slots))
+    if slots == pipeline.slots or context.job_queue is None:
+        return
+    for job in context.job_queue.jobs():
+        if job.name and job.name.startswith(DIGEST_JOB_PREFIX):
+            job.schedule_removal()
+    for slot in sorted(slots, key=lambda s: (s.timezone, s.at)):
+        context.job_queue.run_daily(
+            digest_job, slot.job_time(), name=f"{DIGEST_JOB_PREFIX}{slot.timezone} {slot.at}"
+        )
+    pipeline.slots = slots
+    log.info("digest schedule: %d daily slot(s)", len(slots))
+
+
+async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """At a digest time: match what is ready; the sender sends the digest on its next tick."""
+    pipeline: Pipeline = context.bot_data[PIPELINE]
+    job: Job[Any] | None = context.job
+    log.info("digest time: %s", job.name if job else "?")
+    await pipeline.dispatcher.match_ready(utcnow())

@@ -1,0 +1,253 @@
+"""Chats, their settings, subscriptions and followed topics, and bot-wide counts.
+
+Every query takes the chat id, so one chat's rows never leak into another's answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import Connection, Row, delete, func, select, update
+
+from bot.store.feeds import add_feed
+from bot.store.schema import chats, deliveries, feeds, stories, subscriptions, topics
+from bot.store.sql import insert_ignore, upsert
+
+AddResult = Literal["added", "exists", "limit"]
+SETTING_COLUMNS = frozenset(
+    {"summary_sentences", "link_previews", "digest_mode", "digest_times", "timezone"}
+)
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    """A chat's preferences, with the defaults a new chat gets."""
+
+    chat_id: int
+    kind: str = "private"
+    title: str = ""
+    active: bool = True
+    summary_sentences: int = 3
+    link_previews: bool = False
+    digest_mode: str = "instant"
+    digest_times: str = ""
+    timezone: str = "UTC"
+
+
+def register_chat(
+    conn: Connection,
+    chat_id: int,
+    kind: str,
+    title: str,
+    now: datetime,
+    *,
+    activate: bool,
+    summary_sentences: int = 3,
+) -> None:
+    """Insert the chat, or refresh its kind and title (and mark it active if `activate`).
+
+    `summary_sentences` is the operator's default, used only when the chat is new.
+    """
+    values = {
+        "id": chat_id,
+        "kind": kind,
+        "title": title,
+        "active": True,
+        "summary_sentences": summary_sentences,
+        "created_at": now,
+        "updated_at": now,
+    }
+    columns = ["kind", "title", "updated_at"] + (["active"] if activate else [])
+    upsert(conn, chats, values, ["id"], columns)
+
+
+def set_chat_active(conn: Connection, chat_id: int, active: bool, now: datetime) -> None:
+    """Mark a chat active or inactive (the bot was removed or blocked)."""
+    conn.execute(update(chats).where(chats.c.id == chat_id).values(active=active, updated_at=now))
+
+
+def get_chat(conn: Connection, chat_id: int) -> ChatSettings | None:
+    """The chat's settings, or None if the chat is unknown."""
+    row = conn.execute(select(chats).where(chats.c.id == chat_id)).first()
+    if row is None:
+        return None
+    return ChatSettings(
+        chat_id=row.id,
+        kind=row.kind,
+        title=row.title,
+        active=bool(row.active),
+        summary_sentences=row.summary_sentences,
+        link_previews=bool(row.link_previews),
+        digest_mode=row.digest_mode,
+        digest_times=row.digest_times,
+        timezone=row.timezone,
+    )
+
+
+def update_settings(
+    conn: Connection, chat_id: int, now: datetime, values: Mapping[str, Any]
+) -> None:
+    """Change some of the chat's settings (names from SETTING_COLUMNS)."""
+    unknown = set(values) - SETTING_COLUMNS
+    if unknown:
+        raise ValueError(f"not a chat setting: {sorted(unknown)}")
+    stmt = update(chats).where(chats.c.id == chat_id).values(**values, updated_at=now)
+    conn.execute(stmt)
+
+
+def count_subscriptions(conn: Connection, chat_id: int) -> int:
+    """How many feeds the chat is subscribed to."""
+    stmt = select(func.count()).where(subscriptions.c.chat_id == chat_id)
+    return int(conn.execute(stmt).scalar_one())
+
+
+def add_subscription(
+    conn: Connection, chat_id: int, feed_id: int, limit: int, now: datetime
+) -> AddResult:
+    """Subscribe the chat to the feed, unless it already is or has `limit` feeds."""
+    exists = select(subscriptions.c.feed_id).where(
+        subscriptions.c.chat_id == chat_id, subscriptions.c.feed_id == feed_id
+    )
+    if conn.execute(exists).first() is not None:
+        return "exists"
+    if count_subscriptions(conn, chat_id) >= limit:
+        return "limit"
+    values = {"chat_id": chat_id, "feed_id": feed_id, "created_at": now}
+    inserted = insert_ignore(conn, subscriptions, values, ["chat_id", "feed_id"])
+    return "added" if inserted else "exists"
+
+
+def remove_subscription(conn: Connection, chat_id: int, feed_id: int) -> bool:
+    """Unsubscribe the chat from the feed; False if it was not subscribed."""
+    stmt = delete(subscriptions).where(
+        subscriptions.c.chat_id == chat_id, subscriptions.c.feed_id == feed_id
+    )
+    return conn.execute(stmt).rowcount > 0
+
+
+def remove_all_subscriptions(conn: Connection, chat_id: int) -> int:
+    """Unsubscribe the chat from every feed; how many there were."""
+    stmt = delete(subscriptions).where(subscriptions.c.chat_id == chat_id)
+    return int(conn.execute(stmt).rowcount)
+
+
+def list_subscriptions(conn: Connection, chat_id: int) -> list[Row[Any]]:
+    """The chat's feeds with their health, in the order they were added."""
+    stmt = (
+        select(
+            feeds.c.id,
+            feeds.c.url,
+            feeds.c.title,
+            feeds.c.name,
+            feeds.c.status,
+            feeds.c.last_success_at,
+            feeds.c.last_error,
+            feeds.c.consecutive_failures,
+        )
+        .join(subscriptions, subscriptions.c.feed_id == feeds.c.id)
+        .where(subscriptions.c.chat_id == chat_id)
+        .order_by(subscriptions.c.created_at, feeds.c.id)
+    )
+    return list(conn.execute(stmt))
+
+
+def subscribed_feed_ids(conn: Connection, chat_id: int) -> list[int]:
+    """Ids of the chat's feeds."""
+    stmt = select(subscriptions.c.feed_id).where(subscriptions.c.chat_id == chat_id)
+    return [row.feed_id for row in conn.execute(stmt)]
+
+
+def add_topic(conn: Connection, chat_id: int, query: str, limit: int, now: datetime) -> AddResult:
+    """Follow a topic query, unless the chat already does or follows `limit` topics."""
+    if query in list_topics(conn, chat_id):
+        return "exists"
+    if len(list_topics(conn, chat_id)) >= limit:
+        return "limit"
+    values = {"chat_id": chat_id, "query": query, "created_at": now}
+    inserted = insert_ignore(conn, topics, values, ["chat_id", "query"])
+    return "added" if inserted else "exists"
+
+
+def remove_topic(conn: Connection, chat_id: int, query: str) -> bool:
+    """Stop following a topic; False if the chat did not follow it."""
+    stmt = delete(topics).where(topics.c.chat_id == chat_id, topics.c.query == query)
+    return conn.execute(stmt).rowcount > 0
+
+
+def remove_all_topics(conn: Connection, chat_id: int) -> int:
+    """Stop following every topic; how many there were."""
+    return int(conn.execute(delete(topics).where(topics.c.chat_id == chat_id)).rowcount)
+
+
+def list_topics(conn: Connection, chat_id: int) -> list[str]:
+    """The chat's topic queries, oldest first."""
+    stmt = (
+        select(topics.c.query)
+        .where(topics.c.chat_id == chat_id)
+        .order_by(topics.c.created_at, topics.c.id)
+    )
+    return [row.query for row in conn.execute(stmt)]
+
+
+def _count_by(conn: Connection, column: Any) -> dict[str, int]:
+    stmt = select(column, func.count()).group_by(column)
+    return {str(key): int(n) for key, n in conn.execute(stmt)}
+
+
+def stats(conn: Connection) -> dict[str, int]:
+    """Bot-wide counts: chats, feeds by status, stories, deliveries by state, topics."""
+    chat_states = _count_by(conn, chats.c.active)
+    feed_states = _count_by(conn, feeds.c.status)
+    delivery_states = _count_by(conn, deliveries.c.state)
+    active = sum(n for key, n in chat_states.items() if key in {"True", "1"})
+    story_count = conn.execute(select(func.count()).select_from(stories)).scalar_one()
+    topic_count = conn.execute(select(func.count()).select_from(topics)).scalar_one()
+    return {
+        "chats": sum(chat_states.values()),
+        "active": active,
+        "feeds": sum(feed_states.values()),
+        "ok": feed_states.get("ok", 0),
+        "failing": feed_states.get("failing", 0),
+        "dead": feed_states.get("dead", 0),
+        "stories": int(story_count),
+        "sent": delivery_states.get("sent", 0),
+        "pending": delivery_states.get("pending", 0) + delivery_states.get("sending", 0),
+        "failed": delivery_states.get("failed", 0),
+        "topics": int(topic_count),
+    }
+
+
+def failing_feeds(conn: Connection, limit: int = 10) -> list[Row[Any]]:
+    """Feeds that are failing or dead, most failures first."""
+    stmt = (
+        select(feeds.c.id, feeds.c.url, feeds.c.name, feeds.c.title, feeds.c.status)
+        .add_columns(feeds.c.consecutive_failures, feeds.c.last_error)
+        .where(feeds.c.status.in_(("failing", "dead")))
+        .order_by(feeds.c.consecutive_failures.desc(), feeds.c.id)
+        .limit(limit)
+    )
+    return list(conn.execute(stmt))
+
+
+def describe_feed(conn: Connection, feed_id: int, title: str, site_url: str) -> None:
+    """Give a feed found by /subscribe its title and site, unless it has them already."""
+    conn.execute(
+        update(feeds).where(feeds.c.id == feed_id, feeds.c.title == "").values(title=title)
+    )
+    conn.execute(
+        update(feeds)
+        .where(feeds.c.id == feed_id, feeds.c.site_url == "")
+        .values(site_url=site_url)
+    )
+
+
+def add_discovered_feed(
+    conn: Connection, url: str, title: str, site_url: str, now: datetime
+) -> int:
+    """Add a feed that /subscribe found (or find it), with its title and site; its id."""
+    feed_id = add_feed(conn, url, now)
+    describe_feed(conn, feed_id, title, site_url)
+    return feed_id

@@ -1,0 +1,295 @@
+"""Queries on feeds: lookup and add, catalogue sync, due feeds, poll outcomes and health."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, delete, exists, func, or_, select, update
+
+from bot.config import CatalogueFeed
+from bot.feeds import canonical_url
+from bot.store.schema import feeds, settings, stories, story_sources, subscriptions
+from bot.store.sql import insert_ignore, upsert
+
+FeedRow = dict[str, Any]
+_CONFIG_URLS = "catalogue.config_urls"  # settings key: the URLs the config's [[feeds]] listed
+
+# Catalogue feeds are always polled; a feed a chat added only while someone subscribes to it.
+_POLLABLE = and_(
+    feeds.c.status != "dead",
+    or_(
+        feeds.c.is_catalogue.is_(True),
+        exists().where(subscriptions.c.feed_id == feeds.c.id),
+    ),
+)
+
+
+def _one(conn: Connection, condition: Any) -> FeedRow | None:
+    row = conn.execute(select(feeds).where(condition)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def feed_by_id(conn: Connection, feed_id: int) -> FeedRow | None:
+    """The feed with this id, or None."""
+    return _one(conn, feeds.c.id == feed_id)
+
+
+def feed_by_url(conn: Connection, url: str) -> FeedRow | None:
+    """The feed with this URL (compared in canonical form), or None."""
+    return _one(conn, feeds.c.url == canonical_url(url))
+
+
+def find_feed(conn: Connection, ident: str) -> FeedRow | None:
+    """A feed by id, URL or catalogue name (case-insensitive)."""
+    if ident.isdigit():
+        found = feed_by_id(conn, int(ident))
+        if found is not None:
+            return found
+    return feed_by_url(conn, ident) or _one(conn, func.lower(feeds.c.name) == ident.lower())
+
+
+def add_feed(
+    conn: Connection,
+    url: str,
+    now: datetime,
+    *,
+    name: str | None = None,
+    is_default: bool = False,
+) -> int:
+    """Add the feed at `url` (a catalogue feed when `name` is given); return its id.
+
+    URLs are stored in canonical form (`bot.feeds.canonical_url`), so the same feed written
+    two ways is one feed.
+    """
+    url = canonical_url(url)
+    values = {"url": url, "created_at": now, "next_poll_at": now}
+    insert_ignore(conn, feeds, values, ["url"])
+    feed_id = int(conn.execute(select(feeds.c.id).where(feeds.c.url == url)).scalar_one())
+    if name is not None:
+        conn.execute(
+            update(feeds)
+            .where(feeds.c.id == feed_id)
+            .values(name=name, is_catalogue=True, is_default=is_default)
+        )
+    return feed_id
+
+
+def sync_catalogue(conn: Connection, catalogue: Sequence[CatalogueFeed], now: datetime) -> None:
+    """Make the store's catalogue match `[[feeds]]` in the config.
+
+    Feeds that an earlier config listed and this one does not leave the catalogue; feeds put in
+    the catalogue by `digest-bot feeds add --name` or OPML import stay (the config's URLs are
+    remembered in `settings`, so the two sources do not undo each other).
+    """
+    urls = sorted({canonical_url(feed.url) for feed in catalogue})
+    previous = conn.execute(
+        select(settings.c.value).where(settings.c.key == _CONFIG_URLS)
+    ).scalar_one_or_none()
+    dropped = set(json.loads(previous) if previous else ()) - set(urls)
+    if dropped:
+        conn.execute(
+            update(feeds)
+            .where(feeds.c.url.in_(sorted(dropped)))
+            .values(is_catalogue=False, is_default=False, name=None)
+        )
+    for feed in catalogue:
+        add_feed(conn, feed.url, now, name=feed.name, is_default=feed.default)
+    upsert(conn, settings, {"key": _CONFIG_URLS, "value": json.dumps(urls)}, ["key"], ["value"])
+
+
+def due_feeds(conn: Connection, now: datetime, limit: int = 1000) -> list[FeedRow]:
+    """Feeds to poll now, the most overdue first."""
+    due = or_(feeds.c.next_poll_at.is_(None), feeds.c.next_poll_at <= now)
+    query = (
+        select(feeds)
+        .where(_POLLABLE, due)
+        .order_by(feeds.c.next_poll_at.is_not(None), feeds.c.next_poll_at, feeds.c.id)
+        .limit(limit)
+    )
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def pollable_feeds(conn: Connection) -> list[FeedRow]:
+    """Every feed that would be polled when due (for `poll --once`)."""
+    query = select(feeds).where(_POLLABLE).order_by(feeds.c.id)
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def record_success(
+    conn: Connection,
+    feed_id: int,
+    now: datetime,
+    *,
+    next_poll_at: datetime,
+    min_next_poll_s: int | None,
+    etag: str | None,
+    last_modified: str | None,
+    title: str | None = None,
+    site_url: str | None = None,
+    new_items: int = 0,
+) -> None:
+    """Record a poll that worked (200 or 304)."""
+    values: dict[str, Any] = {
+        "status": "ok",
+        "last_polled_at": now,
+        "last_success_at": now,
+        "consecutive_failures": 0,
+        "first_failure_at": None,
+        "next_poll_at": next_poll_at,
+        "min_next_poll_s": min_next_poll_s,
+        "etag": etag,
+        "last_modified": last_modified,
+        "dead_notified": False,
+        "items_seen": feeds.c.items_seen + new_items,
+    }
+    if title:
+        values["title"] = title
+    if site_url:
+        values["site_url"] = site_url
+    conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
+
+
+def record_not_modified_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Record many 304 answers in one statement; each row: id, now, next_poll_at, min_next_poll_s.
+
+    A 304 is the common case of a steady-state poll, so it is written in batches.
+    """
+    if not rows:
+        return
+    stmt = (
+        update(feeds)
+        .where(feeds.c.id == bindparam("b_id"))
+        .values(
+            status="ok",
+            last_polled_at=bindparam("b_now"),
+            last_success_at=bindparam("b_now"),
+            consecutive_failures=0,
+            first_failure_at=None,
+            dead_notified=False,
+            next_poll_at=bindparam("b_next"),
+            min_next_poll_s=bindparam("b_min"),
+        )
+    )
+    params = [
+        {
+            "b_id": row["id"],
+            "b_now": row["now"],
+            "b_next": row["next_poll_at"],
+            "b_min": row["min_next_poll_s"],
+        }
+        for row in rows
+    ]
+    conn.execute(stmt, params)
+
+
+def record_failure(
+    conn: Connection,
+    feed_id: int,
+    now: datetime,
+    *,
+    error: str,
+    next_poll_at: datetime,
+    min_next_poll_s: int | None,
+    dead: bool,
+) -> list[int]:
+    """Record a failed poll; when the feed is dead, return the chats to tell (once)."""
+    conn.execute(
+        update(feeds)
+        .where(feeds.c.id == feed_id)
+        .values(
+            status="dead" if dead else "failing",
+            last_polled_at=now,
+            last_error=error[:500],
+            last_error_at=now,
+            first_failure_at=func.coalesce(feeds.c.first_failure_at, now),
+            consecutive_failures=feeds.c.consecutive_failures + 1,
+            next_poll_at=next_poll_at,
+            min_next_poll_s=min_next_poll_s,
+        )
+    )
+    if not dead:
+        return []
+    claimed = conn.execute(
+        update(feeds)
+        .where(feeds.c.id == feed_id, feeds.c.dead_notified.is_(False))
+        .values(dead_notified=True)
+    ).rowcount
+    return subscriber_chats(conn, feed_id) if claimed else []
+
+
+def subscriber_chats(conn: Connection, feed_id: int) -> list[int]:
+    """The ids of the chats subscribed to a feed."""
+    query = select(subscriptions.c.chat_id).where(subscriptions.c.feed_id == feed_id)
+    return [int(c) for c in conn.execute(query.order_by(subscriptions.c.chat_id)).scalars()]
+
+
+def move_feed(conn: Connection, feed_id: int, new_url: str) -> int:
+    """Point a feed at `new_url` after a permanent redirect; merge if that URL is known."""
+    new_url = canonical_url(new_url)
+    other = feed_by_url(conn, new_url)
+    if other is None:
+        conn.execute(update(feeds).where(feeds.c.id == feed_id).values(url=new_url))
+        return feed_id
+    if other["id"] == feed_id:
+        return feed_id
+    _merge_into(conn, feed_id, other)
+    return int(other["id"])
+
+
+def _merge_into(conn: Connection, old_id: int, target: FeedRow) -> None:
+    new_id = int(target["id"])
+    old = feed_by_id(conn, old_id) or {}
+    for row in conn.execute(select(subscriptions).where(subscriptions.c.feed_id == old_id)):
+        values = {**row._asdict(), "feed_id": new_id}
+        insert_ignore(conn, subscriptions, values, ["chat_id", "feed_id"])
+    for row in conn.execute(select(story_sources).where(story_sources.c.feed_id == old_id)):
+        values = {**row._asdict(), "feed_id": new_id}
+        insert_ignore(conn, story_sources, values, ["feed_id", "item_key"])
+    conn.execute(update(stories).where(stories.c.feed_id == old_id).values(feed_id=new_id))
+    if old.get("is_catalogue") and not target["is_catalogue"]:
+        name, default = old["name"], old["is_default"]
+        conn.execute(delete(feeds).where(feeds.c.id == old_id))
+        conn.execute(
+            update(feeds)
+            .where(feeds.c.id == new_id)
+            .values(name=name, is_catalogue=True, is_default=default)
+        )
+        return
+    conn.execute(delete(feeds).where(feeds.c.id == old_id))
+
+
+def revive_feed(conn: Connection, feed_id: int, now: datetime) -> None:
+    """Give a failing or dead feed a fresh start (e.g. when a chat subscribes to it again)."""
+    conn.execute(
+        update(feeds)
+        .where(feeds.c.id == feed_id)
+        .values(
+            consecutive_failures=0, first_failure_at=None, dead_notified=False, next_poll_at=now
+        )
+    )
+    conn.execute(
+        update(feeds).where(feeds.c.id == feed_id, feeds.c.status == "dead").values(status="new")
+    )
+
+
+def remove_feed(conn: Connection, feed_id: int) -> None:
+    """Delete a feed, its subscriptions and its sources (stories stay)."""
+    conn.execute(delete(subscriptions).where(subscriptions.c.feed_id == feed_id))
+    conn.execute(delete(story_sources).where(story_sources.c.feed_id == feed_id))
+    conn.execute(update(stories).where(stories.c.feed_id == feed_id).values(feed_id=None))
+    conn.execute(delete(feeds).where(feeds.c.id == feed_id))
+
+
+def list_feeds(conn: Connection) -> list[FeedRow]:
+    """Every feed with its health fields and its number of subscribers."""
+    count = (
+        select(func.count())
+        .where(subscriptions.c.feed_id == feeds.c.id)
+        .scalar_subquery()
+        .label("subscribers")
+    )
+    query = select(feeds, count).order_by(feeds.c.is_catalogue.desc(), feeds.c.id)
+    return [dict(row) for row in conn.execute(query).mappings()]

@@ -1,0 +1,114 @@
+"""Story queries for readers: full-text topic search and the latest stories.
+
+Search goes through the full-text index only: FTS5 `stories_fts` (ranked by bm25) on SQLite,
+the GIN-indexed `search` tsvector (ranked by ts_rank) on PostgreSQL. Only enriched stories are
+shown (`ready` or `matched`); `new`, `seen` and `duplicate` never are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
+
+from bot.search import TopicQuery, to_fts5, to_tsquery
+from bot.store.schema import feeds, stories, story_sources
+
+VISIBLE_STATES = ("ready", "matched")
+
+
+def _is_sqlite(conn: Connection) -> bool:
+    return conn.dialect.name == "sqlite"
+
+
+def _story_columns() -> list[Any]:
+    return [
+        stories.c.id,
+        stories.c.feed_id,
+        stories.c.url,
+        stories.c.title,
+        stories.c.published_at,
+        stories.c.created_at,
+        stories.c.summary,
+        stories.c.keywords,
+        stories.c.state,
+    ]
+
+
+def search_stories(
+    conn: Connection, query: TopicQuery, since: datetime, limit: int, offset: int = 0
+) -> list[Row[Any]]:
+    """Visible stories matching `query` created or published since `since`, best first."""
+    when = func.coalesce(stories.c.published_at, stories.c.created_at)
+    if _is_sqlite(conn):
+        fts = table("stories_fts", column("rowid"))
+        rank = func.bm25(literal_column("stories_fts"))
+        stmt = (
+            select(*_story_columns())
+            .select_from(stories.join(fts, fts.c.rowid == stories.c.id))
+            .where(text("stories_fts MATCH :match").bindparams(match=to_fts5(query)))
+            .order_by(rank, when.desc(), stories.c.id.desc())
+        )
+    else:
+        tsq = func.to_tsquery(literal_column("'simple'"), to_tsquery(query))
+        search: ColumnElement[Any] = literal_column("stories.search")
+        stmt = (
+            select(*_story_columns())
+            .where(search.op("@@")(tsq))
+            .order_by(func.ts_rank(search, tsq).desc(), when.desc(), stories.c.id.desc())
+        )
+    stmt = stmt.where(stories.c.state.in_(VISIBLE_STATES), when >= since)
+    return list(conn.execute(stmt.limit(limit).offset(offset)))
+
+
+def story_matches(conn: Connection, story_id: int, query: TopicQuery) -> bool:
+    """True if the story `story_id` matches `query` (used to push followed topics)."""
+    if _is_sqlite(conn):
+        sql = "SELECT 1 FROM stories_fts WHERE stories_fts MATCH :match AND rowid = :id"
+        params = {"match": to_fts5(query), "id": story_id}
+    else:
+        sql = "SELECT 1 FROM stories WHERE id = :id AND search @@ to_tsquery('simple', :match)"
+        params = {"match": to_tsquery(query), "id": story_id}
+    return conn.execute(text(sql), params).first() is not None
+
+
+def latest_stories(
+    conn: Connection, feed_ids: Sequence[int] | None, limit: int, offset: int = 0
+) -> list[Row[Any]]:
+    """Visible stories newest first, from `feed_ids` (any feed that carried them) or all."""
+    when = func.coalesce(stories.c.published_at, stories.c.created_at)
+    stmt = select(*_story_columns()).where(stories.c.state.in_(VISIBLE_STATES))
+    if feed_ids is not None:
+        carried = select(story_sources.c.story_id).where(story_sources.c.feed_id.in_(feed_ids))
+        stmt = stmt.where(stories.c.id.in_(carried))
+    stmt = stmt.order_by(when.desc(), stories.c.id.desc()).limit(limit).offset(offset)
+    return list(conn.execute(stmt))
+
+
+def story_feed_names(conn: Connection, story_ids: Sequence[int]) -> dict[int, list[str]]:
+    """For each story, the names of the feeds that carried it, first carrier first."""
+    if not story_ids:
+        return {}
+    name = func.coalesce(feeds.c.name, func.nullif(feeds.c.title, ""), feeds.c.url)
+    stmt = (
+        select(story_sources.c.story_id, name.label("name"))
+        .join(feeds, feeds.c.id == story_sources.c.feed_id)
+        .where(story_sources.c.story_id.in_(story_ids))
+        .order_by(story_sources.c.story_id, story_sources.c.first_seen_at, feeds.c.id)
+    )
+    names: dict[int, list[str]] = {}
+    for row in conn.execute(stmt):
+        names.setdefault(row.story_id, []).append(row.name)
+    return names

@@ -1,0 +1,195 @@
+"""Queries on stories: record the entries of one poll, and the enrichment step's reads and writes.
+
+A story is stored once per key (`bot.feeds.entry_key`); `story_sources` remembers which feeds
+carried it and under which item key, so an entry seen once is never new again, whichever feed
+brings it back and however often it leaves and re-enters a feed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.feeds import Entry
+from bot.store.schema import stories, story_sources
+from bot.textnorm import search_text
+
+_TEASER_CHARS = 2000
+_TEXT_CHARS = 200_000
+_CHUNK = 500  # keys per IN (...) list
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    """What recording one poll's entries did."""
+
+    new: int = 0  # stories created in state 'new'
+    backlog: int = 0  # stories created in state 'seen' (first poll)
+    linked: int = 0  # known stories now also carried by this feed
+    known: int = 0  # entries this feed had already brought
+
+
+def record_entries(
+    conn: Connection,
+    feed_id: int,
+    entries: Sequence[Entry],
+    now: datetime,
+    backlog_keys: Collection[str] = (),
+) -> RecordResult:
+    """Store one poll's entries (call inside one transaction); `backlog_keys` become 'seen'.
+
+    A handful of statements per poll, whatever the number of entries: known item keys, known
+    stories, one multi-row insert of new stories and one of new sources.
+    """
+    known = _existing(conn, story_sources.c.item_key, [e.key for e in entries], feed_id)
+    fresh = [entry for entry in entries if entry.key not in known]
+    if not fresh:
+        return RecordResult(known=len(known))
+    keys = [entry.key for entry in fresh]
+    existing = set(_story_ids(conn, keys))
+    new_rows = [
+        _story_row(feed_id, entry, now, entry.key in backlog_keys)
+        for entry in fresh
+        if entry.key not in existing
+    ]
+    _insert_ignore_many(conn, stories, new_rows, ["key"])
+    ids = _story_ids(conn, keys)
+    sources = [
+        {
+            "feed_id": feed_id,
+            "item_key": entry.key,
+            "story_id": ids[entry.key],
+            "url": entry.link,
+            "first_seen_at": now,
+        }
+        for entry in fresh
+    ]
+    _insert_ignore_many(conn, story_sources, sources, ["feed_id", "item_key"])
+    backlog = sum(1 for row in new_rows if row["state"] == "seen")
+    return RecordResult(
+        new=len(new_rows) - backlog,
+        backlog=backlog,
+        linked=len(fresh) - len(new_rows),
+        known=len(known),
+    )
+
+
+def _existing(conn: Connection, column: Any, keys: list[str], feed_id: int) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), _CHUNK):
+        query = select(column).where(
+            story_sources.c.feed_id == feed_id, column.in_(keys[start : start + _CHUNK])
+        )
+        found.update(conn.execute(query).scalars())
+    return found
+
+
+def _story_ids(conn: Connection, keys: list[str]) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for start in range(0, len(keys), _CHUNK):
+        query = select(stories.c.key, stories.c.id).where(
+            stories.c.key.in_(keys[start : start + _CHUNK])
+        )
+        ids.update((row.key, int(row.id)) for row in conn.execute(query))
+    return ids
+
+
+def _story_row(feed_id: int, entry: Entry, now: datetime, backlog: bool) -> dict[str, Any]:
+    return {
+        "key": entry.key,
+        "feed_id": feed_id,
+        "url": entry.link,
+        "title": entry.title[:1000],
+        "published_at": entry.published,
+        "teaser": entry.summary[:_TEASER_CHARS],
+        "text": entry.content[:_TEXT_CHARS],
+        "state": "seen" if backlog else "new",
+        # Searchable at once (backlog stories are never enriched); enrichment rewrites it.
+        "search_doc": search_text(entry.title, "", f"{entry.summary}\n{entry.content}"),
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _insert_ignore_many(
+    conn: Connection, table: Table, rows: list[dict[str, Any]], conflict: list[str]
+) -> None:
+    """INSERT many rows in one statement, skipping those that collide on `conflict`."""
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(dialect.insert(table).on_conflict_do_nothing(index_elements=conflict), rows)
+
+
+def pending_enrichment(conn: Connection, limit: int) -> list[dict[str, Any]]:
+    """Stories in state 'new', oldest first: id, url, title, teaser, text, feed_id, created_at."""
+    query = (
+        select(
+            stories.c.id,
+            stories.c.url,
+            stories.c.title,
+            stories.c.teaser,
+            stories.c.text,
+            stories.c.feed_id,
+            stories.c.created_at,
+        )
+        .where(stories.c.state == "new")
+        .order_by(stories.c.id)
+        .limit(limit)
+    )
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def recent_signatures(conn: Connection, since: datetime) -> list[tuple[int, str]]:
+    """(id, signature) of enriched, non-duplicate stories created since `since`."""
+    query = select(stories.c.id, stories.c.signature).where(
+        stories.c.created_at >= since,
+        stories.c.signature != "",
+        stories.c.state.in_(("ready", "matched")),
+    )
+    return [
+        (int(row.id), str(row.signature)) for row in conn.execute(query.order_by(stories.c.id))
+    ]
+
+
+def save_enrichment(
+    conn: Connection,
+    story_id: int,
+    now: datetime,
+    *,
+    text: str,
+    summary: str,
+    keywords: str,
+    language: str,
+    signature: str,
+    search_doc: str,
+    duplicate_of: int | None = None,
+) -> None:
+    """Store what enrichment computed: state 'ready', or 'duplicate' of `duplicate_of`."""
+    conn.execute(
+        update(stories)
+        .where(stories.c.id == story_id, stories.c.state == "new")
+        .values(
+            text=text[:_TEXT_CHARS],
+            summary=summary,
+            keywords=keywords,
+            language=language[:16],
+            signature=signature,
+            search_doc=search_doc,
+            duplicate_of=duplicate_of,
+            state="ready" if duplicate_of is None else "duplicate",
+            updated_at=now,
+        )
+    )
+    if duplicate_of is not None:
+        # The original is now also carried by the duplicate's feeds (same item keys).
+        conn.execute(
+            update(story_sources)
+            .where(story_sources.c.story_id == story_id)
+            .values(story_id=duplicate_of)
+        )

@@ -1,0 +1,193 @@
+"""Every user-visible string of the bot, in one place.
+
+Strings that end up in Telegram messages are Telegram HTML: placeholders are filled with text
+that the caller has already escaped (see `bot.render.escape`). Nothing here imports from `bot`.
+"""
+
+from __future__ import annotations
+
+# (command, one-line description): the /help text and the setMyCommands menu come from this.
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", "register this chat and show what to do next"),
+    ("help", "list every command"),
+    ("subscribe", "subscribe to the default feeds, or to a feed URL or catalogue name"),
+    ("unsubscribe", "unsubscribe from a feed by name, or from all feeds"),
+    ("feeds", "this chat's feeds and their health, with remove buttons"),
+    ("latest", "the newest stories from this chat's feeds: /latest [N]"),
+    ("topic", "search every feed for stories on a topic: /topic <query>"),
+    ("follow", "get stories matching a topic pushed here: /follow <query>"),
+    ("unfollow", "stop following a topic, or all topics: /unfollow [query|all]"),
+    ("topics", "the topics this chat follows"),
+    ("digest", "when stories arrive: /digest instant | daily HH:MM[,HH:MM] | off"),
+    ("timezone", "the time zone for digest times: /timezone Europe/Berlin"),
+    ("settings", "summary length, link previews and digest mode"),
+    ("stats", "bot statistics (bot admins only)"),
+)
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+HELP = (
+    "<b>Commands</b>\n"
+    + "\n".join(f"/{name} – {_html(text)}" for name, text in COMMANDS)
+    + "\n\n<b>Topic queries</b>\n"
+    "Words match their inflections: <code>syria</code> finds Syria, Syrian and Syria's.\n"
+    '<code>"exact phrase"</code>, <code>-exclude</code> and <code>a OR b</code> work too.'
+)
+
+START = (
+    "Hello! I turn news feeds into short summaries in this chat.\n\n"
+    "• /subscribe adds the default feeds, or <code>/subscribe &lt;feed URL&gt;</code> one feed.\n"
+    "• /latest shows the newest stories, <code>/topic &lt;query&gt;</code> searches them.\n"
+    "• <code>/follow &lt;query&gt;</code> pushes stories on a topic from every feed.\n\n"
+    "/help lists every command."
+)
+
+UNKNOWN_COMMAND = "I don't know that command. /help lists the ones I know."
+ERROR = "Something went wrong; it has been logged."
+ADMINS_ONLY = "Only the group's administrators can change this. Anyone may use /latest and /topic."
+BOT_ADMINS_ONLY = "Only the bot's administrators can use /stats."
+BUTTON_EXPIRED = "This button has expired; run the command again."
+DONE = "Done."
+
+# Subscriptions
+SUBSCRIBE_NO_DEFAULTS = (
+    "There are no default feeds. Subscribe to one with <code>/subscribe &lt;feed URL&gt;</code>."
+)
+SUBSCRIBED_DEFAULTS = "Subscribed to {count} default feed(s): {names}."
+ALREADY_DEFAULTS = "This chat already follows every default feed. /feeds lists them."
+SUBSCRIBED = (
+    "Subscribed to <b>{title}</b>. New stories will arrive here; /latest shows recent ones."
+)
+ALREADY_SUBSCRIBED = "This chat is already subscribed to {title}. /feeds lists its feeds."
+NOT_A_URL = (
+    "That is neither a feed URL nor a catalogue name. "
+    "Use <code>/subscribe https://example.com/feed.xml</code> or a name from the catalogue{names}."
+)
+NOT_A_FEED = (
+    "{url} is not a feed and links to none. "
+    "Send the address of an RSS or Atom feed, e.g. <code>/subscribe https://example.com/rss</code>."
+)
+FETCH_FAILED = "I could not fetch {url}: {reason}. Check the address and try again."
+FEED_LIMIT = (
+    "This chat has reached its limit of {limit} feeds. "
+    "Remove one with /feeds or /unsubscribe first."
+)
+UNSUBSCRIBE_USAGE = (
+    "Say which feed: <code>/unsubscribe &lt;name or URL&gt;</code>, or "
+    "<code>/unsubscribe all</code>. /feeds lists this chat's feeds with remove buttons."
+)
+NOT_SUBSCRIBED = "This chat is not subscribed to {name}. /feeds lists its feeds."
+UNSUBSCRIBED = "Unsubscribed from {title}."
+UNSUBSCRIBED_ALL = "Unsubscribed from all {count} feed(s)."
+NO_FEEDS = "This chat has no feeds yet. /subscribe adds the default feeds."
+FEEDS_HEADER = "<b>This chat's feeds</b> ({count} of {limit})"
+FEED_HEALTH = {
+    "new": "⏳ not polled yet",
+    "ok": "✅ ok",
+    "failing": "⚠️ failing",
+    "dead": "❌ dead",
+}
+REMOVE_BUTTON = "Remove {name}"
+
+# Stories
+LATEST_USAGE = "Say how many stories, from 1 to {max}: <code>/latest 10</code>."
+LATEST_HEADER = "<b>Latest stories</b>"
+LATEST_HEADER_ALL = "<b>Latest stories from all feeds</b> (this chat has no feeds yet)"
+NO_STORIES = "No stories yet. They arrive a few minutes after the first poll of a feed."
+NO_MORE_STORIES = "No more stories."
+TOPIC_USAGE = (
+    'Say what to look for: <code>/topic syria</code> or <code>/topic "climate deal"</code>.'
+)
+TOPIC_HEADER = "<b>Stories on</b> <code>{query}</code>"
+TOPIC_NOTHING = "No story from the last {days} days matches <code>{query}</code>."
+PREV_BUTTON = "‹ Prev"
+NEXT_BUTTON = "Next ›"
+FOLLOW_BUTTON = "Follow this topic"
+PAGE = "page {page}"
+
+# Topic queries
+QUERY_EMPTY = "The query is empty. Try <code>/topic syria</code>."
+QUERY_TOO_LONG = "The query is too long ({length} characters); keep it under {limit}."
+QUERY_TOO_MANY_TERMS = "The query has too many words ({count}); use at most {limit}."
+QUERY_ONLY_EXCLUSIONS = (
+    "A query needs at least one word to look for, not only <code>-exclusions</code>: "
+    "<code>/topic syria -football</code>."
+)
+QUERY_UNBALANCED_QUOTE = (
+    'A quote is not closed. Write an exact phrase as <code>"climate deal"</code>.'
+)
+QUERY_DANGLING_OR = "OR needs a word on each side: <code>/topic syria OR lebanon</code>."
+
+# Topics
+FOLLOW_USAGE = "Say which topic: <code>/follow syria</code>. /topics lists this chat's topics."
+FOLLOWED = "Following <code>{query}</code>: matching stories from every feed will arrive here."
+ALREADY_FOLLOWING = "This chat already follows <code>{query}</code>."
+TOPIC_LIMIT = "This chat follows {limit} topics already. Drop one with /unfollow first."
+UNFOLLOW_USAGE = (
+    "Say which topic: <code>/unfollow &lt;query&gt;</code> or <code>/unfollow all</code>. "
+    "/topics lists them."
+)
+NOT_FOLLOWING = "This chat does not follow <code>{query}</code>. /topics lists its topics."
+UNFOLLOWED = "Stopped following <code>{query}</code>."
+UNFOLLOWED_ALL = "Stopped following all {count} topic(s)."
+NO_TOPICS = "This chat follows no topics. <code>/follow &lt;query&gt;</code> adds one."
+TOPICS_HEADER = "<b>Topics this chat follows</b>"
+
+# Digest, time zone, settings
+DIGEST_USAGE = (
+    "Use <code>/digest instant</code> (each story as it comes), "
+    "<code>/digest daily 08:00</code> or <code>/digest daily 08:00,18:30</code> "
+    "(one digest at those times), or <code>/digest off</code>."
+)
+DIGEST_BAD_TIME = (
+    "{value} is not a time. Write times as HH:MM, e.g. <code>/digest daily 08:00</code>."
+)
+DIGEST_TOO_MANY_TIMES = "At most {limit} digest times a day."
+DIGEST_SET = {
+    "instant": "Stories will arrive one by one, as they come.",
+    "daily": "A digest will arrive daily at {times} ({tz}).",
+    "off": "Digests are off. /latest still shows the newest stories.",
+}
+TIMEZONE_USAGE = (
+    "Give an IANA time zone name: <code>/timezone Europe/Berlin</code> "
+    "or <code>/timezone America/New_York</code>. It is currently {tz}."
+)
+TIMEZONE_UNKNOWN = "{value} is not a time zone I know. Use a name like <code>Europe/Berlin</code>."
+TIMEZONE_SET = "Time zone set to {tz}."
+SETTINGS = (
+    "<b>Settings</b>\n"
+    "Summary length: {sentences} sentence(s)\n"
+    "Link previews: {previews}\n"
+    "Digest: {digest}\n"
+    "Time zone: {tz}\n\n"
+    "Tap a button to change them."
+)
+ON = "on"
+OFF = "off"
+DIGEST_DESCRIPTION = {
+    "instant": "instant",
+    "daily": "daily at {times}",
+    "off": "off",
+}
+SENTENCES_BUTTON = "{n} sent."
+PREVIEWS_BUTTON = "Previews: {state}"
+DIGEST_BUTTON = "Digest: {mode}"
+SENTENCES_BAD = "Summary length must be 0 to 5 sentences."
+
+# Stats
+STATS = (
+    "<b>Stats</b>\n"
+    "Chats: {chats} ({active} active)\n"
+    "Feeds: {feeds} ({ok} ok, {failing} failing, {dead} dead)\n"
+    "Stories: {stories}\n"
+    "Deliveries: {sent} sent, {pending} pending, {failed} failed\n"
+    "Topics followed: {topics}"
+)
+FAILING_FEEDS = "\n\n<b>Failing feeds</b>\n{lines}"
+
+# Story rendering
+ALSO_IN = "also in {names}"
+MORE_STORIES = "+{count} more: /latest"

@@ -1,0 +1,332 @@
+"""The Poller against the feed server and a real store (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Connection, func, select, update
+
+from bot.config import CatalogueFeed, Config, FetchConfig, PollConfig
+from bot.http_fetch import HttpFetcher
+from bot.ingest import Poller, backlog_keys, sort_newest_first
+from bot.store import feeds as feed_queries
+from bot.store.engine import Store
+from bot.store.schema import chats, feeds, stories, story_sources, subscriptions
+from tests.support.feed_data import rss
+from tests.support.feed_server import FeedServer, LoopbackOnlyResolver, serve_feeds
+
+NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+CONFIG = Config(
+    fetch=FetchConfig(allow_private_networks=True, read_timeout_s=1.0, total_timeout_s=3.0),
+    poll=PollConfig(interval_s=600, min_interval_s=60, jitter_s=0, first_poll_items=3),
+)
+
+
+@dataclass
+class Rig:
+    """A store, a fetcher, a poller and the feed server."""
+
+    store: Store
+    poller: Poller
+    server: FeedServer
+
+    def add_feed(self, path: str, *, catalogue: bool = True) -> int:
+        url = self.server.url_for(path)
+        name = path if catalogue else None
+        return self.store.write_sync(feed_queries.add_feed, url, NOW, name=name)
+
+    def feed(self, feed_id: int) -> dict[str, object]:
+        row = self.store.read_sync(feed_queries.feed_by_id, feed_id)
+        assert row is not None
+        return row
+
+    async def poll(self, feed_id: int, now: datetime = NOW) -> object:
+        return await self.poller.poll_feed(self.feed(feed_id), now)
+
+    def stories(self) -> list[tuple[str, str]]:
+        def query(conn: Connection) -> list[tuple[str, str]]:
+            rows = conn.execute(select(stories.c.key, stories.c.state).order_by(stories.c.id))
+            return [(r.key, r.state) for r in rows]
+
+        return self.store.read_sync(query)
+
+    def sources(self) -> int:
+        return self.store.read_sync(
+            lambda conn: conn.execute(select(func.count()).select_from(story_sources)).scalar_one()
+        )
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    with serve_feeds() as feed_server:
+        yield feed_server
+
+
+@pytest.fixture
+async def rig(db_url: str, server: FeedServer) -> AsyncIterator[Rig]:
+    store = Store(db_url)
+    store.upgrade()
+    async with HttpFetcher(CONFIG.fetch, resolver=LoopbackOnlyResolver()) as fetcher:
+        yield Rig(store, Poller(store, fetcher, CONFIG, rng=random.Random(1)), server)
+    store.close()
+
+
+async def test_first_poll_keeps_backlog_quiet_and_304_adds_nothing(rig: Rig) -> None:
+    feed_id = rig.add_feed("/feeds/rss20.xml")
+    outcome = await rig.poll(feed_id)
+    assert (outcome.status, outcome.new, outcome.backlog) == ("ok", 3, 2)
+    states = dict(rig.stories())
+    assert states["https://news.example.org/2026/11/budget"] == "new"
+    assert states["https://news.example.org/2026/11/trains"] == "seen"
+    again = await rig.poll(feed_id, NOW + timedelta(minutes=30))
+    assert again.status == "not_modified"
+    assert len(rig.stories()) == 5
+    assert rig.server.headers_of("/feeds/rss20.xml")[1]["if-none-match"]
+    row = rig.feed(feed_id)
+    assert row["status"] == "ok"
+    assert row["title"] == "Example News"
+    assert row["items_seen"] == 5
+
+
+async def test_feed_ttl_and_update_period_are_lower_bounds(rig: Rig) -> None:
+    outcome = await rig.poll(rig.add_feed("/feeds/rss20.xml"))
+    assert outcome.next_poll_at == NOW + timedelta(seconds=1800)  # <ttl>30</ttl> > 600 s
+
+
+async def test_cache_control_max_age_is_a_lower_bound(rig: Rig) -> None:
+    rig.server.add("/cc.xml", rss(["a"]), headers={"Cache-Control": "max-age=3600"})
+    outcome = await rig.poll(rig.add_feed("/cc.xml"))
+    assert outcome.next_poll_at == NOW + timedelta(seconds=3600)
+
+
+async def test_story_seen_once_is_never_new_again(rig: Rig) -> None:
+    rig.server.add("/f.xml", rss(["a", "b", "c"]))
+    feed_id = rig.add_feed("/f.xml")
+    assert (await rig.poll(feed_id)).new == 3
+    rig.server.add("/f.xml", rss(["d", "b", "c"]))  # a left, d arrived
+    assert (await rig.poll(feed_id)).new == 1
+    rig.server.add("/f.xml", rss(["c", "a", "b", "d"]))  # a re-appears, order shuffled
+    outcome = await rig.poll(feed_id)
+    assert (outcome.status, outcome.new, outcome.linked) == ("ok", 0, 0)
+    assert len(rig.stories()) == 4
+
+
+async def test_restart_does_not_make_stories_new(db_url: str, server: FeedServer) -> None:
+    server.add("/f.xml", rss(["a", "b"]))
+    for expected_new in (2, 0):
+        store = Store(db_url)
+        store.upgrade()
+        async with HttpFetcher(CONFIG.fetch, resolver=LoopbackOnlyResolver()) as fetcher:
+            feed_id = store.write_sync(feed_queries.add_feed, server.url_for("/f.xml"), NOW)
+            row = store.read_sync(feed_queries.feed_by_id, feed_id)
+            assert row is not None
+            row = {**row, "etag": None}  # force a full fetch and parse
+            outcome = await Poller(store, fetcher, CONFIG).poll_feed(row, NOW)
+        store.close()
+        assert outcome.new == expected_new
+
+
+async def test_same_story_in_two_feeds_is_stored_once(rig: Rig) -> None:
+    rig.server.add("/one.xml", rss(["shared", "only-one"]))
+    rig.server.add("/two.xml", rss(["shared?utm_source=two", "only-two"]))
+    first = await rig.poll(rig.add_feed("/one.xml"))
+    second = await rig.poll(rig.add_feed("/two.xml"))
+    assert (first.new, second.new, second.linked) == (2, 1, 1)
+    assert len(rig.stories()) == 3
+    assert rig.sources() == 4
+
+
+async def test_duplicated_guids_and_missing_guids(rig: Rig) -> None:
+    dup = await rig.poll(rig.add_feed("/feeds/dup_guids.xml"))
+    noguid = await rig.poll(rig.add_feed("/feeds/no_guid.xml"))
+    assert dup.new + dup.backlog == 2
+    assert noguid.new == 3
+    assert (await rig.poll(rig.add_feed("/feeds/no_guid.xml"))).status == "not_modified"
+
+
+async def test_empty_feed_then_items_are_new(rig: Rig) -> None:
+    rig.server.add("/e.xml", rss([]))
+    feed_id = rig.add_feed("/e.xml")
+    assert (await rig.poll(feed_id)).status == "ok"
+    rig.server.add("/e.xml", rss(["1", "2", "3", "4", "5"]))
+    assert (await rig.poll(feed_id)).new == 5  # not the first poll any more
+
+
+async def test_errors_back_off_exponentially(rig: Rig) -> None:
+    feed_id = rig.add_feed("/status/404")
+    first = await rig.poll(feed_id)
+    assert (first.status, first.error) == ("failed", "HTTP 404")
+    assert first.next_poll_at == NOW + timedelta(seconds=600)
+    second = await rig.poll(feed_id, NOW + timedelta(minutes=10))
+    assert second.next_poll_at == NOW + timedelta(minutes=10, seconds=1200)
+    row = rig.feed(feed_id)
+    assert (row["status"], row["consecutive_failures"], row["last_error"]) == (
+        "failing",
+        2,
+        "HTTP 404",
+    )
+    assert row["first_failure_at"] == NOW
+
+
+async def test_backoff_is_capped(rig: Rig) -> None:
+    feed_id = rig.add_feed("/status/500")
+    rig.store.write_sync(
+        lambda conn: conn.execute(
+            update(feeds).values(consecutive_failures=30, first_failure_at=NOW)
+        )
+    )
+    outcome = await rig.poll(feed_id)
+    assert outcome.next_poll_at == NOW + timedelta(seconds=CONFIG.poll.max_backoff_s)
+
+
+async def test_retry_after_is_honoured(rig: Rig) -> None:
+    rig.server.add("/busy", "x", status=429, headers={"Retry-After": "5000"})
+    outcome = await rig.poll(rig.add_feed("/busy"))
+    assert outcome.error == "HTTP 429"
+    assert outcome.next_poll_at == NOW + timedelta(seconds=5000)
+
+
+def _subscribe(conn: Connection, chat_id: int, feed_id: int) -> None:
+    conn.execute(chats.insert().values(id=chat_id, kind="private", created_at=NOW, updated_at=NOW))
+    conn.execute(subscriptions.insert().values(chat_id=chat_id, feed_id=feed_id, created_at=NOW))
+
+
+async def test_410_kills_the_feed_and_tells_chats_once(rig: Rig) -> None:
+    feed_id = rig.add_feed("/status/410", catalogue=False)
+    rig.store.write_sync(_subscribe, 42, feed_id)
+    outcome = await rig.poll(feed_id)
+    assert (outcome.status, outcome.notify_chats) == ("dead", (42,))
+    assert "has stopped working (HTTP 410)" in outcome.notice
+    assert rig.feed(feed_id)["dead_notified"] is True
+    assert await rig.store.read(feed_queries.due_feeds, NOW + timedelta(days=30)) == []
+    again = await rig.poll(feed_id)
+    assert again.notify_chats == ()
+
+
+async def test_failing_for_dead_after_s_kills_the_feed(rig: Rig) -> None:
+    feed_id = rig.add_feed("/status/500")
+    rig.store.write_sync(_subscribe, 7, feed_id)
+    assert (await rig.poll(feed_id)).status == "failed"
+    later = NOW + timedelta(seconds=CONFIG.poll.dead_after_s)
+    outcome = await rig.poll(feed_id, later)
+    assert (outcome.status, outcome.notify_chats) == ("dead", (7,))
+
+
+async def test_web_page_is_not_a_feed_and_offers_discovered_feeds(rig: Rig) -> None:
+    outcome = await rig.poll(rig.add_feed("/feeds/page_with_feed.html"))
+    assert outcome.error == "not a feed: the URL is a web page"
+    assert outcome.discovered[0] == rig.server.url_for("/feeds/rss20.xml")
+
+
+async def test_invalid_content_is_a_failure_with_a_sentence(rig: Rig) -> None:
+    rig.server.add("/junk", b"\x00\x01\x02 not xml at all")
+    outcome = await rig.poll(rig.add_feed("/junk"))
+    assert outcome.error == "not a feed: the content could not be read as RSS or Atom"
+
+
+async def test_timeout_is_recorded_as_last_error(rig: Rig) -> None:
+    feed_id = rig.add_feed("/slow")
+    await rig.poll(feed_id)
+    assert rig.feed(feed_id)["last_error"] == "timed out after 1 s"
+
+
+async def test_permanent_redirect_updates_the_url(rig: Rig) -> None:
+    feed_id = rig.add_feed("/redirect/301")
+    outcome = await rig.poll(feed_id)
+    assert outcome.moved_to == rig.server.url_for("/feeds/rss20.xml")
+    assert rig.feed(feed_id)["url"] == outcome.moved_to
+
+
+async def test_permanent_redirect_to_a_known_feed_merges(rig: Rig) -> None:
+    target = rig.add_feed("/feeds/rss20.xml", catalogue=False)
+    old = rig.add_feed("/redirect/308", catalogue=False)
+    rig.store.write_sync(_subscribe, 5, old)
+    outcome = await rig.poll(old)
+    assert outcome.feed_id == target
+    assert rig.store.read_sync(feed_queries.feed_by_id, old) is None
+    assert rig.store.read_sync(feed_queries.subscriber_chats, target) == [5]
+
+
+async def test_temporary_redirect_keeps_the_url(rig: Rig) -> None:
+    feed_id = rig.add_feed("/redirect/302")
+    outcome = await rig.poll(feed_id)
+    assert outcome.moved_to is None
+    assert rig.feed(feed_id)["url"] == rig.server.url_for("/redirect/302")
+
+
+async def test_poll_due_polls_catalogue_and_subscribed_feeds_only(rig: Rig) -> None:
+    rig.server.add("/cat.xml", rss(["c"]))
+    rig.server.add("/chat.xml", rss(["h"]))
+    rig.server.add("/orphan.xml", rss(["o"]))
+    rig.add_feed("/cat.xml")
+    chat_feed = rig.add_feed("/chat.xml", catalogue=False)
+    rig.add_feed("/orphan.xml", catalogue=False)
+    rig.store.write_sync(_subscribe, 1, chat_feed)
+    report = await rig.poller.poll_due(NOW)
+    assert sorted(o.url.rsplit("/", 1)[1] for o in report.outcomes) == ["cat.xml", "chat.xml"]
+    assert report.new == 2
+    assert rig.server.count("/orphan.xml") == 0
+    assert (await rig.poller.poll_due(NOW + timedelta(seconds=30))).outcomes == ()
+    later = await rig.poller.poll_due(NOW + timedelta(seconds=601))
+    assert len(later.outcomes) == 2
+
+
+async def test_catalogue_sync(rig: Rig) -> None:
+    a = CatalogueFeed(url="https://a.example.org/feed", name="A", default=True)
+    b = CatalogueFeed(url="https://b.example.org/feed", name="B")
+    rig.store.write_sync(feed_queries.sync_catalogue, [a, b], NOW)
+    rig.store.write_sync(feed_queries.sync_catalogue, [b], NOW)
+    listed = {row["url"]: row for row in rig.store.read_sync(feed_queries.list_feeds)}
+    assert listed[a.url]["is_catalogue"] is False
+    assert listed[a.url]["name"] is None
+    assert (listed[b.url]["is_catalogue"], listed[b.url]["name"]) == (True, "B")
+
+
+async def test_jitter_spreads_next_polls(rig: Rig, db_url: str) -> None:
+    poller = Poller(
+        rig.store, rig.poller.fetcher, replace(CONFIG, poll=replace(CONFIG.poll, jitter_s=30))
+    )
+    rig.server.add("/j.xml", rss(["j"]))
+    outcome = await poller.poll_feed(rig.feed(rig.add_feed("/j.xml")), NOW)
+    assert outcome.next_poll_at is not None
+    assert NOW + timedelta(seconds=600) <= outcome.next_poll_at <= NOW + timedelta(seconds=630)
+
+
+def test_backlog_is_all_but_the_newest_items() -> None:
+    from bot.feeds import parse_feed
+
+    feed = parse_feed(rss(["new", "mid", "old"]), "https://t.example.org/feed")
+    reversed_entries = tuple(reversed(feed.entries))
+    assert [e.title for e in sort_newest_first(reversed_entries)] == [
+        "Story new",
+        "Story mid",
+        "Story old",
+    ]
+    assert backlog_keys(reversed_entries, 1) == {
+        "https://t.example.org/mid",
+        "https://t.example.org/old",
+    }
+
+
+async def test_revived_dead_feed_is_polled_again(rig: Rig) -> None:
+    feed_id = rig.add_feed("/status/410")
+    assert (await rig.poll(feed_id)).status == "dead"
+    rig.server.add("/status/410", rss(["back"]))
+    rig.store.write_sync(feed_queries.revive_feed, feed_id, NOW)
+    report = await rig.poller.poll_due(NOW)
+    assert [o.status for o in report.outcomes] == ["ok"]
+    assert rig.feed(feed_id)["dead_notified"] is False
+
+
+def test_feed_urls_are_stored_in_canonical_form(rig: Rig) -> None:
+    first = rig.store.write_sync(
+        feed_queries.add_feed, "HTTPS://Example.ORG:443/feed?utm_source=x", NOW
+    )
+    second = rig.store.write_sync(feed_queries.add_feed, "https://example.org/feed", NOW)
+    assert first == second
+    assert rig.feed(first)["url"] == "https://example.org/feed"
+    assert rig.store.read_sync(feed_queries.feed_by_url, "https://EXAMPLE.org/feed#x") is not None

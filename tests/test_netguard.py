@@ -1,0 +1,107 @@
+"""The address guard as pure functions over addresses and URLs."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.errors import BlockedAddressError, FetchError
+from bot.netguard import block_reason, check_address, check_hostname, check_url, is_blocked_address
+
+BLOCKED = [
+    ("127.0.0.1", "loopback"),
+    ("127.1.2.3", "loopback"),
+    ("::1", "loopback"),
+    ("10.0.0.1", "private network"),
+    ("172.16.5.4", "private network"),
+    ("192.168.1.1", "private network"),
+    ("169.254.169.254", "link-local"),
+    ("fe80::1", "link-local"),
+    ("fe80::1%eth0", "link-local"),
+    ("224.0.0.1", "multicast"),
+    ("ff02::1", "multicast"),
+    ("0.0.0.0", "unspecified address"),
+    ("::", "unspecified address"),
+    ("100.64.0.1", "shared address space"),
+    ("100.127.255.254", "shared address space"),
+    ("240.0.0.1", "reserved address"),
+    ("255.255.255.255", "reserved address"),
+    ("fc00::1", "private network"),
+    ("192.0.2.1", "private network"),  # documentation (TEST-NET-1)
+    ("198.18.0.1", "private network"),  # benchmarking
+    ("::ffff:127.0.0.1", "loopback"),  # IPv4-mapped
+    ("::ffff:10.1.2.3", "private network"),
+    ("64:ff9b::a00:1", "private network"),  # NAT64 of 10.0.0.1
+    ("2002:a00:1::", "private network"),  # 6to4 of 10.0.0.1
+    ("[::1]", "loopback"),
+    ("2130706433", "loopback"),  # 127.0.0.1 written as one number
+    ("0x7f.1", "loopback"),
+    ("017700000001", "loopback"),
+    ("10.1", "private network"),
+    ("0177.0.0.1", "loopback"),
+    ("192.168.257", "private network"),  # 192.168.1.1
+    ("not-an-ip", "not an IP address"),
+]
+ALLOWED = [
+    "93.184.215.14",
+    "8.8.8.8",
+    "1.1.1.1",
+    "2606:4700:4700::1111",
+    "::ffff:8.8.8.8",
+    "134744072",  # 8.8.8.8 as one number
+]
+
+
+@pytest.mark.parametrize("host", ["1e100.net", "0x", "1.2.3.4.5", "08.1.1.1", "256.1.1.1", "1..2"])
+def test_names_that_are_not_addresses(host: str) -> None:
+    assert block_reason(host) == "not an IP address"
+
+
+@pytest.mark.parametrize(("ip", "reason"), BLOCKED)
+def test_blocked_addresses(ip: str, reason: str) -> None:
+    assert is_blocked_address(ip)
+    assert block_reason(ip) == reason
+
+
+@pytest.mark.parametrize("ip", ALLOWED)
+def test_public_addresses_pass(ip: str) -> None:
+    assert not is_blocked_address(ip)
+    check_address(ip)
+
+
+def test_check_address_names_the_address_and_reason() -> None:
+    with pytest.raises(
+        BlockedAddressError, match=r"^blocked address 10\.0\.0\.1 \(private network\)$"
+    ):
+        check_address("10.0.0.1")
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ftp://example.org/feed", "only http:// and https://"),
+        ("file:///etc/passwd", "only http:// and https://"),
+        ("javascript:alert(1)", "only http:// and https://"),
+        ("http:///nohost", "no host name"),
+        ("https://user:pw@example.org/", "user name or password"),
+        ("http://example.org:99999/", "not a valid URL"),
+        ("http://[::1/", "not a valid URL"),
+    ],
+)
+def test_check_url_refuses(url: str, message: str) -> None:
+    with pytest.raises(FetchError, match=message):
+        check_url(url)
+
+
+@pytest.mark.parametrize("url", ["http://example.org/feed.xml", "https://EXAMPLE.org:8443/a?b#c"])
+def test_check_url_accepts(url: str) -> None:
+    check_url(url)
+
+
+@pytest.mark.parametrize("host", ["localhost", "LOCALHOST.", "db.localhost", "printer.local"])
+def test_local_host_names_are_blocked(host: str) -> None:
+    with pytest.raises(BlockedAddressError, match="local host name"):
+        check_hostname(host)
+
+
+def test_public_host_name_passes() -> None:
+    check_hostname("news.example.org")

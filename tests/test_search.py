@@ -1,0 +1,214 @@
+"""Topic queries: parsing (pure) and full-text search on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Connection, insert
+
+from bot.errors import UserError
+from bot.search import (
+    MAX_QUERY_CHARS,
+    Term,
+    canonical,
+    normalise_text,
+    normalise_words,
+    parse_topic_query,
+    to_fts5,
+    to_tsquery,
+)
+from bot.store.engine import Store
+from bot.store.schema import feeds, stories, story_sources
+from bot.store.search import latest_stories, search_stories, story_feed_names, story_matches
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+_keys = itertools.count(1)
+
+
+def add_feed(conn: Connection, url: str, name: str | None = None, title: str = "") -> int:
+    """Insert a feed row; its id."""
+    values = {"url": url, "name": name, "title": title, "status": "ok", "created_at": NOW}
+    return int(conn.execute(insert(feeds).values(**values).returning(feeds.c.id)).scalar_one())
+
+
+def add_story(
+    conn: Connection,
+    title: str,
+    text: str = "",
+    *,
+    feed_id: int | None = None,
+    state: str = "ready",
+    published: datetime | None = None,
+    summary: str = "",
+    keywords: str = "",
+    url: str = "",
+) -> int:
+    """Insert an enriched story (search_doc from the normaliser) and its source row; its id."""
+    key = f"story-{next(_keys)}"
+    values = {
+        "key": key,
+        "feed_id": feed_id,
+        "url": url or f"https://news.example/{key}",
+        "title": title,
+        "text": text,
+        "summary": summary,
+        "keywords": keywords,
+        "published_at": published or NOW - timedelta(hours=1),
+        "search_doc": normalise_text(f"{title} {keywords} {text}"),
+        "state": state,
+        "created_at": NOW,
+        "updated_at": NOW,
+    }
+    story_id = int(
+        conn.execute(insert(stories).values(**values).returning(stories.c.id)).scalar_one()
+    )
+    if feed_id is not None:
+        source = {"feed_id": feed_id, "item_key": key, "story_id": story_id, "first_seen_at": NOW}
+        conn.execute(insert(story_sources).values(**source))
+    return story_id
+
+
+# Parsing (pure)
+
+
+def test_normalise_strips_case_accents_and_punctuation() -> None:
+    assert normalise_words("Syria's Économie, São-Paulo!") == [
+        "syria",
+        "s",
+        "economie",
+        "sao",
+        "paulo",
+    ]
+    assert normalise_text("ＡＢＣ İstanbul") == "abc istanbul"
+
+
+def test_parse_words_phrases_exclusions_and_or() -> None:
+    q = parse_topic_query('Syria "Civil War" -football iran OR Iraq')
+    assert q.groups == (
+        (Term(("syria",)),),
+        (Term(("civil", "war"), exact=True),),
+        (Term(("iran",)), Term(("iraq",))),
+    )
+    assert q.exclude == (Term(("football",)),)
+    assert canonical(q) == 'syria "civil war" iran OR iraq -football'
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("x" * (MAX_QUERY_CHARS + 1), "too long"),
+        ("-football -cricket", "not only"),
+        ('"unclosed phrase', "quote is not closed"),
+        ("OR syria", "OR needs a word"),
+        ("syria OR", "OR needs a word"),
+        ("!!! ???", "empty"),
+        (" ".join(f"w{i}" for i in range(20)), "too many words"),
+    ],
+)
+def test_bad_queries_say_what_is_wrong(query: str, message: str) -> None:
+    with pytest.raises(UserError, match=message):
+        parse_topic_query(query)
+
+
+def test_fts5_and_tsquery_use_prefixes_for_words_only() -> None:
+    q = parse_topic_query('syria "civil war" al-Assad -assyria')
+    assert to_fts5(q) == '(("syria"*) AND ("civil war") AND ("al assad"*)) NOT ("assyria"*)'
+    assert to_tsquery(q) == (
+        "(('syria':*)) & (('civil' <-> 'war')) & (('al' <-> 'assad':*)) & !('assyria':*)"
+    )
+
+
+# Searching the store
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    """A migrated store with a few stories."""
+    store = Store(db_url)
+    store.upgrade()
+    yield store
+    store.close()
+
+
+def _titles(store: Store, query: str, **kw: object) -> list[str]:
+    since = kw.pop("since", NOW - timedelta(days=7))
+    rows = store.read_sync(search_stories, parse_topic_query(query), since, 20, **kw)
+    return [r.title for r in rows]
+
+
+def _seed(conn: Connection) -> dict[str, int]:
+    feed = add_feed(conn, "https://news.example/rss", name="News")
+    return {
+        "syria": add_story(conn, "Syria talks resume", "Delegates met in Geneva.", feed_id=feed),
+        "syrian": add_story(conn, "Refugees return", "A Syrian family went home.", feed_id=feed),
+        "syrias": add_story(conn, "Economy", "Syria's currency fell again.", feed_id=feed),
+        "assyria": add_story(conn, "Museum", "An Assyrian relief from Assyria.", feed_id=feed),
+        "accent": add_story(conn, "Café culture in São Paulo", "Crème brûlée.", feed_id=feed),
+        "war": add_story(conn, "Civil war ends", "The civil war is over.", feed_id=feed),
+        "warcivil": add_story(conn, "War", "A war on civil servants.", feed_id=feed),
+        "football": add_story(conn, "Syria football", "Syria won the match.", feed_id=feed),
+        "new": add_story(conn, "Syria unprocessed", "Syria.", feed_id=feed, state="new"),
+        "dup": add_story(conn, "Syria duplicate", "Syria.", feed_id=feed, state="duplicate"),
+        "old": add_story(
+            conn, "Syria old", "Syria.", feed_id=feed, published=NOW - timedelta(days=30)
+        ),
+    }
+
+
+def test_search_finds_inflections_not_other_words(store: Store) -> None:
+    store.write_sync(_seed)
+    found = _titles(store, "syria")
+    assert set(found) == {"Syria talks resume", "Refugees return", "Economy", "Syria football"}
+    assert "Museum" not in found
+
+
+def test_search_is_case_and_accent_insensitive(store: Store) -> None:
+    store.write_sync(_seed)
+    assert _titles(store, "SAO paulo") == ["Café culture in São Paulo"]
+    assert _titles(store, "creme brulee") == ["Café culture in São Paulo"]
+    assert _titles(store, "Brûlée") == ["Café culture in São Paulo"]
+
+
+def test_exact_phrase_exclusion_and_or(store: Store) -> None:
+    store.write_sync(_seed)
+    assert _titles(store, '"civil war"') == ["Civil war ends"]
+    assert set(_titles(store, "civil war")) == {"Civil war ends", "War"}
+    assert "Syria football" not in _titles(store, "syria -football")
+    assert set(_titles(store, "geneva OR currency")) == {"Syria talks resume", "Economy"}
+
+
+def test_search_ranks_best_first_and_pages(store: Store) -> None:
+    store.write_sync(_seed)
+    first = _titles(store, "syria")
+    assert first[0] == "Syria football"  # "syria" three times
+    assert _titles(store, "syria", offset=1) == first[1:]
+    assert _titles(store, "syria", since=NOW + timedelta(days=1)) == []
+
+
+def test_story_matches(store: Store) -> None:
+    ids = store.write_sync(_seed)
+    query = parse_topic_query("syria -football")
+    assert store.read_sync(story_matches, ids["syrian"], query)
+    assert not store.read_sync(story_matches, ids["football"], query)
+    assert not store.read_sync(story_matches, ids["assyria"], query)
+
+
+def test_latest_stories_newest_first_visible_only(store: Store) -> None:
+    ids = store.write_sync(_seed)
+
+    def other(conn: Connection) -> tuple[int, int]:
+        feed = add_feed(conn, "https://other.example/rss", title="Other")
+        return feed, add_story(conn, "Other feed story", feed_id=feed, published=NOW)
+
+    other_feed, other_story = store.write_sync(other)
+    rows = store.read_sync(latest_stories, None, 50)
+    assert rows[0].id == other_story
+    assert {ids["new"], ids["dup"]}.isdisjoint(r.id for r in rows)
+    only_other = store.read_sync(latest_stories, [other_feed], 50)
+    assert [r.id for r in only_other] == [other_story]
+    assert store.read_sync(story_feed_names, [other_story]) == {other_story: ["Other"]}
