@@ -133,7 +133,10 @@ class Dispatcher:
         report = SendReport()
         loop = asyncio.get_running_loop()
         start = loop.time()
-        clock = lambda: now + timedelta(seconds=loop.time() - start)  # noqa: E731
+
+        def clock() -> datetime:
+            return now + timedelta(seconds=loop.time() - start)
+
         scheduler = asyncio.create_task(self._schedule(report, clock))
         try:
             while await self._feed(clock()):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot import texts
 from bot.render import (
     StoryView,
     render_digest,
@@ -22,7 +23,6 @@ from bot.render import (
     split_messages,
 )
 
-DIGEST_TITLE = "Your digest"  # TODO(lead): move to bot.texts as texts.DIGEST_TITLE
 _TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
@@ -169,7 +169,7 @@ def compose_digest(
             shown.append((name, stories[:left]))
             left -= len(stories[:left])
     messages = render_digest(
-        DIGEST_TITLE, shown, total - max_stories, now, tz, sentences=sentences
+        texts.DIGEST_TITLE, shown, total - max_stories, now, tz, sentences=sentences
     )
     return _attach_ids(messages, [s.id for _, stories in shown for s in stories], groups)
 

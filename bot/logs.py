@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 # A Telegram bot token: digits, a colon, 30+ URL-safe characters. It appears in Bot API URLs.
-_TOKEN_RE = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}\b")
+_TOKEN_RE = re.compile(r"(?<![0-9])\d{5,}:[A-Za-z0-9_-]{30,}")  # also after "/bot"
 _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
 

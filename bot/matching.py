@@ -10,13 +10,16 @@ second time. Inactive chats and chats in `off` mode get nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection
 
 from bot.digest import next_digest_at
 from bot.errors import UserError
 from bot.search import TopicQuery, parse_topic_query
+from bot.store.chats import update_settings
 from bot.store.deliveries import (
     ChatTarget,
     add_delivery,
@@ -26,6 +29,7 @@ from bot.store.deliveries import (
     mark_matched,
     ready_story_ids,
     reschedule_chat,
+    story_first_seen,
 )
 from bot.store.search import story_matches
 
@@ -45,26 +49,33 @@ def due_time(chat: ChatTarget, now: datetime, instant_window_s: float) -> dateti
     return now + timedelta(seconds=instant_window_s)
 
 
-def _parsed_topics(conn: Connection) -> list[tuple[ChatTarget, TopicQuery, str]]:
+Topics = list[tuple[ChatTarget, TopicQuery, str, datetime]]
+
+
+def _parsed_topics(conn: Connection) -> Topics:
     result = []
-    for chat, query in followed_topics(conn):
+    for chat, query, followed_at in followed_topics(conn):
         try:
-            result.append((chat, parse_topic_query(query), query))
+            result.append((chat, parse_topic_query(query), query, followed_at))
         except UserError:
             log.warning("skipping unusable topic %r of chat %s", query, chat.id)
     return result
 
 
 def story_targets(
-    conn: Connection, story_id: int, topics: list[tuple[ChatTarget, TopicQuery, str]]
+    conn: Connection, story_id: int, topics: Topics
 ) -> dict[int, tuple[ChatTarget, str]]:
-    """Each chat the story should reach, once, with the first reason (`feed:ID`/`topic:Q`)."""
+    """Each chat the story should reach, once, with the first reason (`feed:ID`/`topic:Q`).
+
+    Like a subscription, a followed topic gets only stories first seen after it was followed.
+    """
     targets: dict[int, tuple[ChatTarget, str]] = {}
     for chat, feed_id in feed_subscribers(conn, story_id):
         targets.setdefault(chat.id, (chat, f"feed:{feed_id}"))
+    seen_at = story_first_seen(conn, story_id)
     verdicts: dict[str, bool] = {}
-    for chat, query, text in topics:
-        if chat.id in targets:
+    for chat, query, text, followed_at in topics:
+        if chat.id in targets or (seen_at is not None and seen_at < followed_at):
             continue
         if text not in verdicts:
             verdicts[text] = story_matches(conn, story_id, query)
@@ -78,7 +89,7 @@ def match_story(
     story_id: int,
     now: datetime,
     instant_window_s: float,
-    topics: list[tuple[ChatTarget, TopicQuery, str]] | None = None,
+    topics: Topics | None = None,
 ) -> int:
     """Write the story's deliveries and mark it `matched`; return how many rows were new."""
     if topics is None:
@@ -110,3 +121,11 @@ def reschedule_chat_deliveries(
     if chat is None:
         return 0
     return reschedule_chat(conn, chat_id, due_time(chat, now, instant_window_s))
+
+
+def update_digest_settings(
+    conn: Connection, chat_id: int, now: datetime, values: Mapping[str, Any], window_s: float
+) -> None:
+    """Change a chat's digest mode, times or timezone and move its pending deliveries."""
+    update_settings(conn, chat_id, now, values)
+    reschedule_chat_deliveries(conn, chat_id, now, window_s)

@@ -19,6 +19,7 @@ from bot import texts
 from bot.config import CatalogueFeed, Config
 from bot.errors import FeedError, FetchError, UserError
 from bot.feeds import ParsedFeed, canonical_url, parse_feed
+from bot.matching import update_digest_settings
 from bot.render import StoryView, escape
 from bot.search import TopicQuery, canonical, parse_topic_query
 from bot.store import chats as chat_queries
@@ -176,6 +177,12 @@ class Service:
         await self.store.write(chat_queries.update_settings, chat_id, self.clock(), values)
         return await self.settings(chat_id)
 
+    async def _update_schedule(self, chat_id: int, **values: Any) -> ChatSettings:
+        """Change digest settings and move the chat's pending deliveries, in one transaction."""
+        window = self.config.delivery.instant_window_s
+        await self.store.write(update_digest_settings, chat_id, self.clock(), values, window)
+        return await self.settings(chat_id)
+
     async def set_sentences(self, chat_id: int, sentences: int) -> ChatSettings:
         """Summary length, 0 to 5 sentences."""
         if not 0 <= sentences <= 5:
@@ -190,8 +197,8 @@ class Service:
         """`/digest instant | daily HH:MM[,HH:MM] | off`."""
         mode, times = parse_digest_args(args)
         if mode != "daily":
-            return await self._update(chat_id, digest_mode=mode)
-        return await self._update(chat_id, digest_mode=mode, digest_times=times)
+            return await self._update_schedule(chat_id, digest_mode=mode)
+        return await self._update_schedule(chat_id, digest_mode=mode, digest_times=times)
 
     async def set_digest_mode(self, chat_id: int, mode: str) -> ChatSettings:
         """Switch the digest mode from a button; daily keeps the times (08:00 if none)."""
@@ -199,11 +206,11 @@ class Service:
             raise UserError(texts.DIGEST_USAGE)
         current = await self.settings(chat_id)
         times = current.digest_times or "08:00"
-        return await self._update(chat_id, digest_mode=mode, digest_times=times)
+        return await self._update_schedule(chat_id, digest_mode=mode, digest_times=times)
 
     async def set_timezone(self, chat_id: int, value: str) -> ChatSettings:
         """Set the chat's IANA time zone."""
-        return await self._update(chat_id, timezone=resolve_timezone(value))
+        return await self._update_schedule(chat_id, timezone=resolve_timezone(value))
 
     # Subscriptions
 
@@ -274,6 +281,8 @@ class Service:
             raise UserError(texts.FEED_LIMIT.format(limit=limit))
         if result == "exists" and not quiet:
             raise UserError(texts.ALREADY_SUBSCRIBED.format(title=escape(name)))
+        if result == "added":  # a dead feed is polled again once someone wants it
+            await self.store.write(feed_queries.revive_if_unhealthy, feed_id, self.clock())
         return result == "added"
 
     async def _discover(self, url: str) -> tuple[str, str, str]:

@@ -51,6 +51,7 @@ ADMINS_ONLY = "Only the group's administrators can change this. Anyone may use /
 BOT_ADMINS_ONLY = "Only the bot's administrators can use /stats."
 BUTTON_EXPIRED = "This button has expired; run the command again."
 DONE = "Done."
+DIGEST_TITLE = "Your digest"
 
 # Subscriptions
 SUBSCRIBE_NO_DEFAULTS = (

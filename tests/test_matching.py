@@ -11,7 +11,8 @@ from sqlalchemy import Connection, select, update
 from bot.matching import match_ready
 from bot.store import deliveries as q
 from bot.store.engine import Store
-from bot.store.schema import chats, deliveries, stories, subscriptions
+from bot.store.schema import chats, deliveries, stories, subscriptions, topics
+from bot.store.stories import save_enrichment
 from tests.support.delivery_data import (
     T0,
     add_chat,
@@ -180,3 +181,52 @@ def test_migrated_chat_moves_subscriptions_and_deliveries(store: Store) -> None:
     assert subs == [-1001, 2, 3]
     kind = store.read_sync(lambda c: c.scalar(select(chats.c.kind).where(chats.c.id == -1001)))
     assert kind == "supergroup"
+
+
+def test_subscriptions_and_topics_get_only_stories_first_seen_after_them(store: Store) -> None:
+    def seed(conn: Connection) -> int:
+        feed = add_feed(conn, "Wire")
+        add_chat(conn, 10)
+        add_chat(conn, 11)
+        subscribe(conn, [10], feed)  # at T0, before the story
+        later = T0 + timedelta(hours=1)
+        conn.execute(subscriptions.insert().values(chat_id=11, feed_id=feed, created_at=later))
+        conn.execute(topics.insert().values(chat_id=11, query="syria", created_at=later))
+        return add_story(conn, "old", [feed], doc="syria talks")
+
+    story = store.write_sync(seed)
+    store.write_sync(match_ready, NOW + timedelta(hours=2), instant_window_s=0)
+    assert store.read_sync(delivery_states) == {(10, story): "pending"}
+
+
+def test_a_near_duplicate_from_another_feed_reaches_its_own_subscribers_once(
+    store: Store,
+) -> None:
+    def seed(conn: Connection) -> tuple[int, int]:
+        x, y = add_feed(conn, "X"), add_feed(conn, "Y")
+        for chat in (1, 2, 3):
+            add_chat(conn, chat)
+        subscribe(conn, [1, 3], x)
+        subscribe(conn, [2, 3], y)
+        return add_story(conn, "a", [x]), add_story(conn, "b", [y], state="new")
+
+    original, duplicate = store.write_sync(seed)
+    store.write_sync(match_ready, NOW, instant_window_s=0)
+    store.write_sync(
+        save_enrichment,
+        duplicate,
+        NOW,
+        text="same wire story",
+        summary="",
+        keywords="",
+        language="en",
+        signature="",
+        search_doc="same wire story",
+        duplicate_of=original,
+    )
+    store.write_sync(match_ready, NOW, instant_window_s=0)
+    assert store.read_sync(delivery_states) == {
+        (1, original): "pending",
+        (2, original): "pending",
+        (3, original): "pending",
+    }

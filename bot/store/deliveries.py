@@ -101,7 +101,7 @@ def mark_matched(conn: Connection, story_id: int, now: datetime) -> None:
     )
 
 
-def _target_columns() -> list[object]:
+def _target_columns() -> list[Column[Any]]:
     c = chats.c
     return [
         c.id,
@@ -114,32 +114,42 @@ def _target_columns() -> list[object]:
     ]
 
 
-def _target(row: Row[Any]) -> ChatTarget:
+def _target(row: Any) -> ChatTarget:  # a Row with the _target_columns()
     return ChatTarget(**{k: getattr(row, k) for k in ChatTarget.__dataclass_fields__})
 
 
 def feed_subscribers(conn: Connection, story_id: int) -> list[tuple[ChatTarget, int]]:
-    """Active push chats subscribed to a feed that carried the story, with that feed's id."""
+    """Active push chats subscribed to a feed that carried the story, with that feed's id.
+
+    A subscription gets only what its feed brought after it was made: subscribing is not a
+    request for the stories already in the store (that is what /latest is for).
+    """
     stmt = (
         select(*_target_columns(), subscriptions.c.feed_id)
         .join(subscriptions, subscriptions.c.chat_id == chats.c.id)
         .join(story_sources, story_sources.c.feed_id == subscriptions.c.feed_id)
         .where(story_sources.c.story_id == story_id, chats.c.active)
+        .where(story_sources.c.first_seen_at >= subscriptions.c.created_at)
         .where(chats.c.digest_mode.in_(PUSH_MODES))
         .order_by(chats.c.id, story_sources.c.first_seen_at, subscriptions.c.feed_id)
     )
     return [(_target(row), row.feed_id) for row in conn.execute(stmt)]
 
 
-def followed_topics(conn: Connection) -> list[tuple[ChatTarget, str]]:
-    """Every topic followed by an active push chat, with the chat."""
+def followed_topics(conn: Connection) -> list[tuple[ChatTarget, str, datetime]]:
+    """Every topic followed by an active push chat, with the chat and when it was followed."""
     stmt = (
-        select(*_target_columns(), topics.c.query)
+        select(*_target_columns(), topics.c.query, topics.c.created_at.label("followed_at"))
         .join(topics, topics.c.chat_id == chats.c.id)
         .where(chats.c.active, chats.c.digest_mode.in_(PUSH_MODES))
         .order_by(topics.c.id)
     )
-    return [(_target(row), row.query) for row in conn.execute(stmt)]
+    return [(_target(row), row.query, row.followed_at) for row in conn.execute(stmt)]
+
+
+def story_first_seen(conn: Connection, story_id: int) -> datetime | None:
+    """When the store first saw the story."""
+    return conn.execute(select(stories.c.created_at).where(stories.c.id == story_id)).scalar()
 
 
 def claim_due(
@@ -314,8 +324,9 @@ def chat_targets(conn: Connection, chat_ids: Sequence[int]) -> dict[int, ChatTar
 def story_rows(conn: Connection, story_ids: Sequence[int]) -> dict[int, Row[Any]]:
     """Title, link, summary, keywords and times of these stories."""
     s = stories.c
-    stmt = select(s.id, s.title, s.url, s.summary, s.keywords, s.published_at, s.feed_id)
-    return {row.id: row for row in conn.execute(stmt.where(s.id.in_(list(story_ids))))}
+    columns: list[Column[Any]] = [s.id, s.title, s.url, s.summary, s.keywords, s.published_at]
+    stmt = select(*columns).where(s.id.in_(list(story_ids)))
+    return {row.id: row for row in conn.execute(stmt)}
 
 
 def feed_names(conn: Connection, feed_ids: Sequence[int]) -> dict[int, str]:

@@ -275,6 +275,15 @@ def revive_feed(conn: Connection, feed_id: int, now: datetime) -> None:
     )
 
 
+def revive_if_unhealthy(conn: Connection, feed_id: int, now: datetime) -> bool:
+    """Revive a failing or dead feed a chat has just subscribed to; True if it was one."""
+    status = conn.execute(select(feeds.c.status).where(feeds.c.id == feed_id)).scalar()
+    if status not in ("failing", "dead"):
+        return False
+    revive_feed(conn, feed_id, now)
+    return True
+
+
 def remove_feed(conn: Connection, feed_id: int) -> None:
     """Delete a feed, its subscriptions and its sources (stories stay)."""
     conn.execute(delete(subscriptions).where(subscriptions.c.feed_id == feed_id))

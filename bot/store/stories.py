@@ -193,3 +193,10 @@ def save_enrichment(
             .where(story_sources.c.story_id == story_id)
             .values(story_id=duplicate_of)
         )
+        # Match the original again, so chats subscribed only to the duplicate's feed get it;
+        # chats that already have it are skipped by the unique (chat, story) delivery.
+        conn.execute(
+            update(stories)
+            .where(stories.c.id == duplicate_of, stories.c.state == "matched")
+            .values(state="ready", updated_at=now)
+        )

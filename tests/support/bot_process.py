@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,7 +17,16 @@ from tests.support.tg_updates import BOT_TOKEN
 CONSOLE_SCRIPT = Path(sys.executable).with_name("digest-bot")
 
 
-def write_config(path: Path, *, api_url: str, database_url: str, feeds: list[dict]) -> Path:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def write_config(
+    path: Path, *, api_url: str, database_url: str, feeds: list[dict], health_port: int = 0
+) -> Path:
     """Write a config for a fast, loopback-only bot: short poll and send intervals."""
     lines = [
         "[telegram]",
@@ -42,6 +52,8 @@ def write_config(path: Path, *, api_url: str, database_url: str, feeds: list[dic
         "max_attempts = 50",
         "[log]",
         'level = "INFO"',
+        "[health]",
+        f"port = {health_port}",
     ]
     for feed in feeds:
         lines += ["[[feeds]]", f'url = "{feed["url"]}"', f'name = "{feed["name"]}"']
