@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.store.engine import Store
 from tests.support.databases import postgres_schema_url, sqlite_url
+from tests.support.feed_server import FeedServer, serve_feeds
 
 _PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 
@@ -49,3 +51,19 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     else:
         with postgres_schema_url() as url:
             yield url
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    """A migrated, empty store on each database."""
+    store = Store(db_url)
+    store.upgrade()
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    """Feeds, pages and scripted behaviours on 127.0.0.1 (see tests/support/feed_server.py)."""
+    with serve_feeds() as server:
+        yield server

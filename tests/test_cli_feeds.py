@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,15 +16,14 @@ from bot.store.feeds import sync_catalogue
 from bot.store.schema import stories, story_sources
 from bot.store.sql import utcnow
 from tests.support.feed_data import rss
-from tests.support.feed_server import FeedServer, serve_feeds
+from tests.support.feed_server import FeedServer
 
 FEEDS = ["rss20.xml", "rss10.rdf", "rss091.xml", "atom10.xml", "atom03.xml", "no_guid.xml"]
 
 
 @pytest.fixture
-def server() -> Iterator[FeedServer]:
-    with serve_feeds() as feed_server:
-        yield feed_server
+def server(feed_server: FeedServer) -> FeedServer:
+    return feed_server
 
 
 def _config(tmp_path: Path, db_url: str, server: FeedServer, feeds: list[str]) -> str:

@@ -54,14 +54,6 @@ def api() -> Iterator[BotApiStandIn]:
 
 
 @pytest.fixture
-def store(db_url: str) -> Iterator[Store]:
-    store = Store(db_url)
-    store.upgrade()
-    yield store
-    store.close()
-
-
-@pytest.fixture
 async def sender(api: BotApiStandIn) -> AsyncIterator[TelegramSender]:
     async with open_bot(api.base_url) as bot:
         yield TelegramSender(bot)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +20,7 @@ from bot.store import feeds as feed_queries
 from bot.store.engine import Store
 from bot.store.schema import stories, story_sources
 from tests.support.feed_data import rss
-from tests.support.feed_server import FeedServer, LoopbackOnlyResolver, serve_feeds
+from tests.support.feed_server import FeedServer, LoopbackOnlyResolver
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 ARTICLE = (Path(__file__).parent / "data" / "articles" / "budget.html").read_bytes()
@@ -57,9 +57,8 @@ class Rig:
 
 
 @pytest.fixture
-def server() -> Iterator[FeedServer]:
-    with serve_feeds() as feed_server:
-        yield feed_server
+def server(feed_server: FeedServer) -> FeedServer:
+    return feed_server
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import asyncio
 import gzip
 import socket
 import zlib
-from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
@@ -15,18 +14,11 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from bot.config import FetchConfig
 from bot.errors import BlockedAddressError, FetchError
 from bot.http_fetch import HTML_ACCEPT, HttpFetcher, RetryLaterError, parse_max_age
-from tests.support.feed_server import FeedServer, serve_feeds
+from tests.support.feed_server import FeedServer
 
 CONFIG = FetchConfig(
     allow_private_networks=True, read_timeout_s=1.0, connect_timeout_s=1.0, total_timeout_s=5.0
 )
-
-
-@pytest.fixture
-def feed_server() -> Iterator[FeedServer]:
-    """The feed server, with its scripted routes."""
-    with serve_feeds() as server:
-        yield server
 
 
 async def test_fetch_ok_returns_body_validators_and_sends_user_agent(

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import Connection, select, update
 
 from bot.matching import match_ready
@@ -24,14 +22,6 @@ from tests.support.delivery_data import (
 )
 
 NOW = T0
-
-
-@pytest.fixture
-def store(db_url: str) -> Iterator[Store]:
-    store = Store(db_url)
-    store.upgrade()
-    yield store
-    store.close()
 
 
 def _rows(conn: Connection) -> list[dict[str, object]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -124,15 +123,6 @@ def test_fts5_and_tsquery_use_prefixes_for_words_only() -> None:
 
 
 # Searching the store
-
-
-@pytest.fixture
-def store(db_url: str) -> Iterator[Store]:
-    """A migrated store with a few stories."""
-    store = Store(db_url)
-    store.upgrade()
-    yield store
-    store.close()
 
 
 def _titles(store: Store, query: str, **kw: object) -> list[str]:
