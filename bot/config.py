@@ -15,13 +15,19 @@ import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from bot.errors import ConfigError
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_URL = "sqlite:///data/digest-bot.sqlite3"
 DEFAULT_CONFIG_PATH = "config.toml"
+
+_Section = TypeVar("_Section", bound="DataclassInstance")
 
 
 @dataclass(frozen=True)
@@ -178,16 +184,25 @@ def load_config(text: str, environ: Mapping[str, str], source: str = "config") -
     unknown = sorted(set(data) - set(SECTIONS) - {"feeds"})
     if unknown:
         raise ConfigError(f"unknown section or key [{unknown[0]}] in {source}")
-    sections = {
-        name: _load_section(name, cls, data.get(name, {})) for name, cls in SECTIONS.items()
-    }
-    config = Config(**sections, feeds=_load_feeds(data.get("feeds", [])))
+    config = Config(
+        telegram=_load_section(data, "telegram", TelegramConfig),
+        storage=_load_section(data, "storage", StorageConfig),
+        fetch=_load_section(data, "fetch", FetchConfig),
+        poll=_load_section(data, "poll", PollConfig),
+        summary=_load_section(data, "summary", SummaryConfig),
+        delivery=_load_section(data, "delivery", DeliveryConfig),
+        log=_load_section(data, "log", LogConfig),
+        health=_load_section(data, "health", HealthConfig),
+        feeds=_load_feeds(data.get("feeds", [])),
+    )
     config = _apply_environ(config, environ)
     _validate(config)
     return config
 
 
-def _load_section(name: str, cls: type, raw: object) -> object:
+def _load_section(data: dict[str, Any], name: str, cls: type[_Section]) -> _Section:
+    """Load the table `name` of `data` (absent means all defaults) as a `cls`."""
+    raw = data.get(name, {})
     if not isinstance(raw, dict):
         raise ConfigError(f"[{name}] must be a table, not {type(raw).__name__}")
     hints = typing.get_type_hints(cls)

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from trafilatura.settings import Document
 
 _MAX_FURNITURE_WORDS = 25
 _MAX_HEADLINE_WORDS = 25
@@ -57,8 +61,12 @@ def extract_article(html: str, url: str | None = None) -> ExtractedArticle:
     """Extract title, cleaned main text, language and date from an HTML string."""
     import trafilatura  # heavy import, paid once on first use
 
-    doc = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=False
+    # bare_extraction is annotated `Document | dict | None`; a dict comes only with as_dict=True
+    doc = cast(
+        "Document | None",
+        trafilatura.bare_extraction(
+            html, url=url, with_metadata=True, include_comments=False, include_tables=False
+        ),
     )
     if doc is None:
         return ExtractedArticle(title="", text="")

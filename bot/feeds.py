@@ -31,7 +31,7 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-import feedparser  # type: ignore[import-untyped]
+import feedparser
 
 from bot.errors import FeedError
 from bot.textnorm import html_to_text

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import Counter
+from collections import defaultdict
 
 from bot.language import sumy_language
 
@@ -57,7 +57,7 @@ def extract_keywords(
 ) -> tuple[str, ...]:
     """Return up to `limit` keywords, most significant first (names keep their case)."""
     stop = _stop_words(language)
-    scores: Counter[str] = Counter()
+    scores: defaultdict[str, float] = defaultdict(float)
     shown: dict[str, str] = {}
     for source, weight in ((text, 1.0), (title or "", _TITLE_WEIGHT)):
         for term, is_name in _terms(source, stop):

@@ -91,7 +91,7 @@ def _continues(previous: str, line: str) -> bool:
 def _starts_lowercase(text: str) -> bool:
     """Tell whether the first word is entirely lower case ("the", not "iPhone")."""
     match = _LOWER_WORD_RE.match(text)
-    return bool(match) and match.group(1).islower()
+    return match is not None and match.group(1).islower()
 
 
 def _quote_state(text: str, inside: bool) -> bool:
