@@ -18,12 +18,19 @@ from bot.store.engine import Store
 from bot.store.schema import deliveries, feeds, stories
 from bot.store.search import latest_stories, search_stories, story_feed_names
 from bot.store.sql import utcnow
+from bot.summarise import load_summary
 
 TOPIC_WINDOW_DAYS = 30  # the CLI looks further back than /topic does
 
 
+def _summary(stored: str, sentences: int) -> list[str]:
+    """The stored summary at the operator's default length."""
+    summary, ranks = load_summary(stored)
+    return [s for s, rank in zip(summary, ranks, strict=True) if rank < sentences]
+
+
 def _story_dicts(
-    conn: Connection, topic: TopicQuery | None, limit: int, now: datetime
+    conn: Connection, topic: TopicQuery | None, limit: int, now: datetime, sentences: int
 ) -> list[dict[str, Any]]:
     if topic is not None:
         since = now - timedelta(days=TOPIC_WINDOW_DAYS)
@@ -35,7 +42,7 @@ def _story_dicts(
         {
             "title": r.title,
             "url": r.url,
-            "summary": [s for s in r.summary.splitlines() if s.strip()],
+            "summary": _summary(r.summary, sentences),
             "keywords": [k.strip() for k in r.keywords.split(",") if k.strip()],
             "published": (r.published_at or r.created_at).isoformat(),
             "feeds": names.get(r.id, []),
@@ -63,7 +70,9 @@ def latest_command(args: argparse.Namespace, config: Config) -> int:
         raise BotError(html.unescape(re.sub(r"<[^>]+>", "", str(exc)))) from None
     store = Store(config.storage.url)
     try:
-        found = store.read_sync(_story_dicts, topic, args.limit, utcnow())
+        found = store.read_sync(
+            _story_dicts, topic, args.limit, utcnow(), config.summary.sentences
+        )
     finally:
         store.close()
     for story in found:

@@ -39,6 +39,7 @@ from bot.store import deliveries as q
 from bot.store.engine import Store
 from bot.store.search import story_feed_names
 from bot.store.sql import utcnow
+from bot.summarise import load_summary
 
 log = logging.getLogger(__name__)
 
@@ -381,13 +382,15 @@ def compose_messages(
 
 
 def _story_view(row: Row[Any], carriers: list[str]) -> StoryView:
+    summary, ranks = load_summary(row.summary)
     return StoryView(
         id=row.id,
         title=row.title,
         url=row.url,
         sources=tuple(carriers[:1]),
         published=row.published_at,
-        summary=tuple(line for line in row.summary.splitlines() if line.strip()),
+        summary=summary,
+        summary_ranks=ranks,
         keywords=tuple(k.strip() for k in row.keywords.split(",") if k.strip()),
         also_in=tuple(carriers[1:]),
     )

@@ -7,8 +7,10 @@ that fails or yields too little text never blocks a story: the feed's content, t
 stand in. A story whose signature matches a story of the last two days becomes 'duplicate'
 (its sources move to the original); the others become 'ready'.
 
-`summary` holds `summary.sentences` sentences, one per line, in article order; a chat that
-wants fewer shows the first lines, one that wants more shows what is stored.
+`summary` holds the longest summary a chat may ask for (5 sentences, within
+`summary.max_chars`), one per line in article order, each with its pick rank
+(`bot.summarise.store_summary`); a chat that wants n sentences is shown those ranked below n,
+which is exactly the n-sentence summary.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from bot.neardup import is_near_duplicate, text_signature
 from bot.store.engine import Store
 from bot.store.sql import utcnow
 from bot.store.stories import pending_enrichment, recent_signatures, save_enrichment
-from bot.summarise import summarise
+from bot.summarise import MAX_SENTENCES, store_summary, summarise
 from bot.textnorm import search_text
 
 log = logging.getLogger(__name__)
@@ -74,14 +76,15 @@ def enrich_story(
     )
     title = story["title"] or ""
     language = detect_language(f"{title}\n{text}")
+    # The longest summary any chat may ask for; each chat shows its own length of it.
     summary = summarise(
-        text, title, sentences=config.sentences, max_chars=config.max_chars, language=language
+        text, title, sentences=MAX_SENTENCES, max_chars=config.max_chars, language=language
     )
     keywords = extract_keywords(text, title, language=language, limit=config.keywords)
     words = len(text.split())
     return Enrichment(
         text=text,
-        summary="\n".join(summary.sentences),
+        summary=store_summary(summary),
         keywords=",".join(keywords),
         language=summary.language or language,
         signature=text_signature(text) if words >= MIN_SIGNATURE_WORDS else "",

@@ -37,6 +37,7 @@ class StoryView:
     summary: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     also_in: tuple[str, ...] = ()
+    summary_ranks: tuple[int, ...] = ()  # pick order of each summary sentence, 0 = best
 
 
 def escape(text: str) -> str:
@@ -112,9 +113,17 @@ def render_meta(story: StoryView, now: datetime, tz: tzinfo) -> str:
     return f"<i>{' · '.join(parts)}</i>" if parts else ""
 
 
-def render_summary(summary: tuple[str, ...], sentences: int) -> str:
-    """The first `sentences` sentences, folded in an expandable blockquote when long."""
-    chosen = [" ".join(s.split()) for s in summary[: max(sentences, 0)] if s.strip()]
+def render_summary(summary: tuple[str, ...], sentences: int, ranks: tuple[int, ...] = ()) -> str:
+    """The summary of `sentences` sentences, folded in an expandable blockquote when long.
+
+    With `ranks`, the sentences picked first (rank below `sentences`) are shown, in article
+    order; without, the first `sentences`.
+    """
+    if ranks and len(ranks) == len(summary):
+        shown = [s for s, rank in zip(summary, ranks, strict=True) if rank < sentences]
+    else:
+        shown = list(summary[: max(sentences, 0)])
+    chosen = [" ".join(s.split()) for s in shown if s.strip()]
     if not chosen:
         return ""
     body = escape(" ".join(chosen))
@@ -134,7 +143,7 @@ def render_story(story: StoryView, *, sentences: int, now: datetime, tz: tzinfo)
     lines = [
         render_title(story),
         render_meta(story, now, tz),
-        render_summary(story.summary, sentences),
+        render_summary(story.summary, sentences, story.summary_ranks),
         render_tags(story.keywords),
     ]
     return "\n".join(line for line in lines if line)

@@ -28,6 +28,7 @@ from bot.store import search as search_queries
 from bot.store.chats import ChatSettings
 from bot.store.engine import Store
 from bot.store.sql import utcnow
+from bot.summarise import load_summary
 
 LATEST_DEFAULT = 5
 LATEST_MAX = 20
@@ -66,13 +67,15 @@ class FeedInfo:
 
 def story_view(row: Any, names: list[str]) -> StoryView:
     """A StoryView from a stories row and the names of the feeds that carried it."""
+    summary, ranks = load_summary(row.summary)
     return StoryView(
         id=row.id,
         title=row.title,
         url=row.url,
         sources=tuple(names[:1]),
         published=row.published_at or row.created_at,
-        summary=tuple(line for line in row.summary.splitlines() if line.strip()),
+        summary=summary,
+        summary_ranks=ranks,
         keywords=tuple(k.strip() for k in row.keywords.split(",") if k.strip()),
         also_in=tuple(names[1:]),
     )

@@ -41,16 +41,47 @@ METHOD_EMPTY = "empty"
 
 @dataclass(frozen=True)
 class Summary:
-    """Sentences picked for a story, in article order."""
+    """Sentences picked for a story, in article order.
+
+    `ranks[i]` is the order in which `sentences[i]` was picked (0 = best). Picking is greedy,
+    so the summary of any shorter length is the sentences ranked below that length: one
+    summary of the longest length serves every chat (see `store_summary`/`load_summary`).
+    """
 
     sentences: tuple[str, ...]
     language: str
     method: str
+    ranks: tuple[int, ...] = ()
 
     @property
     def text(self) -> str:
         """The summary as one paragraph."""
         return " ".join(self.sentences)
+
+    def shorter(self, sentences: int) -> tuple[str, ...]:
+        """The summary with at most `sentences` sentences, in article order."""
+        ranks = self.ranks or tuple(range(len(self.sentences)))
+        return tuple(s for s, rank in zip(self.sentences, ranks, strict=True) if rank < sentences)
+
+
+def store_summary(summary: Summary) -> str:
+    """One line per sentence, in article order, each prefixed by its rank and a tab."""
+    ranks = summary.ranks or tuple(range(len(summary.sentences)))
+    return "\n".join(
+        f"{rank}\t{' '.join(s.split())}" for s, rank in zip(summary.sentences, ranks, strict=True)
+    )
+
+
+def load_summary(stored: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """Sentences and their ranks from `store_summary`'s text (plain lines count as in order)."""
+    sentences: list[str] = []
+    ranks: list[int] = []
+    for index, line in enumerate(line for line in stored.splitlines() if line.strip()):
+        rank_text, tab, sentence = line.partition("\t")
+        ranked = bool(tab) and rank_text.isdigit()
+        sentences.append(sentence if ranked else line)
+        ranks.append(int(rank_text) if ranked else index)
+    return tuple(sentences), tuple(ranks)
 
 
 @functools.cache
@@ -96,9 +127,9 @@ def summarise(
     sumy_name = sumy_language(code)
     if sumy_name is None:
         order = list(range(len(candidates)))
-        return Summary(_fit(candidates, order[:count], max_chars), code, METHOD_LEAD)
+        return _fit(candidates, order[:count], max_chars, code, METHOD_LEAD)
     picked = _rank(candidates, title or "", sumy_name, count)
-    return Summary(_fit(candidates, picked, max_chars), code, METHOD_RANK)
+    return _fit(candidates, picked, max_chars, code, METHOD_RANK)
 
 
 def split_story(text: str, language: str = "en") -> tuple[str, ...]:
@@ -156,14 +187,25 @@ def _select_mmr(base: list[float], stems: list[frozenset[str]], count: int) -> l
     return chosen
 
 
-def _fit(candidates: list[str], picked: list[int], max_chars: int) -> tuple[str, ...]:
-    """Drop the lowest-ranked picks until the summary fits `max_chars`; keep article order."""
+def _fit(
+    candidates: list[str], picked: list[int], max_chars: int, language: str, method: str
+) -> Summary:
+    """Drop the lowest-ranked picks until the summary fits `max_chars`; keep article order.
+
+    The picks kept are always a prefix of the pick order, so `Summary.shorter(n)` equals what
+    `summarise(..., sentences=n)` gives.
+    """
     picked = list(picked)
     while picked and sum(len(candidates[i]) + 1 for i in picked) - 1 > max_chars:
         if len(picked) == 1:
-            return (_shorten(candidates[picked[0]], max_chars),) if max_chars > 0 else ()
+            short = (_shorten(candidates[picked[0]], max_chars),) if max_chars > 0 else ()
+            return Summary(short, language, method, (0,) * len(short))
         picked.pop()
-    return tuple(candidates[i] for i in sorted(picked))
+    rank = {index: r for r, index in enumerate(picked)}
+    order = sorted(picked)
+    return Summary(
+        tuple(candidates[i] for i in order), language, method, tuple(rank[i] for i in order)
+    )
 
 
 def _shorten(sentence: str, max_chars: int) -> str:

@@ -19,6 +19,7 @@ from bot.ingest import Poller
 from bot.store import feeds as feed_queries
 from bot.store.engine import Store
 from bot.store.schema import stories, story_sources
+from bot.summarise import MAX_SENTENCES, load_summary
 from tests.support.feed_data import rss
 from tests.support.feed_server import FeedServer, LoopbackOnlyResolver
 
@@ -78,9 +79,10 @@ async def test_page_text_is_extracted_and_summarised(rig: Rig) -> None:
     assert story["state"] == "ready"
     assert "201 votes to 180" in story["text"]
     assert "All rights reserved" not in story["text"]
-    lines = story["summary"].split("\n")
-    assert 1 <= len(lines) <= CONFIG.summary.sentences
-    assert all(line in story["text"] for line in lines)
+    sentences, ranks = load_summary(story["summary"])
+    assert 1 <= len(sentences) <= MAX_SENTENCES
+    assert sorted(ranks) == list(range(len(ranks))), "ranks are the pick order"
+    assert all(sentence in story["text"] for sentence in sentences)
     assert story["language"] == "en"
     assert story["keywords"]
     assert len(story["signature"]) == 16
@@ -96,7 +98,7 @@ async def test_failing_page_falls_back_to_the_teaser(rig: Rig) -> None:
     (story,) = rig.stories()
     assert story["state"] == "ready"
     assert story["text"] == "Teaser of missing."
-    assert story["summary"] == "Teaser of missing."
+    assert load_summary(story["summary"]) == (("Teaser of missing.",), (0,))
 
 
 async def test_pages_are_not_fetched_when_switched_off(rig: Rig) -> None:

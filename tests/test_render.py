@@ -17,6 +17,7 @@ from bot.render import (
     render_digest,
     render_story,
     render_story_list,
+    render_summary,
     split_messages,
     truncate_html,
     utf16_length,
@@ -150,3 +151,13 @@ def test_any_story_renders_to_valid_messages(
     assert messages
     for message in messages:
         assert utf16_len(validate_telegram_html(message)) <= MESSAGE_LIMIT
+
+
+def test_summary_length_follows_pick_ranks_not_position() -> None:
+    summary = ("Lead sentence.", "Middle sentence.", "Key finding.")
+    ranks = (1, 2, 0)  # "Key finding." was picked first
+    assert render_summary(summary, 1, ranks) == "Key finding."
+    assert render_summary(summary, 2, ranks) == "Lead sentence. Key finding."
+    assert render_summary(summary, 3, ranks) == "Lead sentence. Middle sentence. Key finding."
+    assert render_summary(summary, 0, ranks) == ""
+    assert render_summary(summary, 1) == "Lead sentence."  # no ranks: the first sentences

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from bot.extract import extract_article
-from bot.summarise import MAX_SENTENCES, summarise
+from bot.summarise import MAX_SENTENCES, load_summary, store_summary, summarise
 from tests.support.seed import FURNITURE, seed_page_html
 
 DATA = Path(__file__).parent / "data"
@@ -65,3 +65,18 @@ def test_furniture_in_raw_text_never_reaches_summary() -> None:
     summary = summarise(raw, title=TITLE, sentences=5, max_chars=5000)
     for line in FURNITURE:
         assert all(line not in s for s in summary.sentences)
+
+
+@pytest.mark.parametrize("max_chars", [200, 600, 3000])
+def test_one_stored_summary_serves_every_length(max_chars: int) -> None:
+    text = (DATA / "story-climate.txt").read_text(encoding="utf-8")
+    longest = summarise(text, sentences=5, max_chars=max_chars, language="en")
+    stored = load_summary(store_summary(longest))
+    for n in range(6):
+        expected = summarise(text, sentences=n, max_chars=max_chars, language="en").sentences
+        assert longest.shorter(n) == expected
+        assert tuple(s for s, rank in zip(*stored, strict=True) if rank < n) == expected
+
+
+def test_plain_stored_lines_count_in_order() -> None:
+    assert load_summary("First.\nSecond.\n") == (("First.", "Second."), (0, 1))
