@@ -19,11 +19,11 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from types import TracebackType
 from urllib.parse import urljoin, urlsplit
 
@@ -53,7 +53,7 @@ class RetryLaterError(FetchError):
         self.retry_after_s = retry_after_s
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FetchResult:
     """What one fetch returned (after redirects)."""
 
@@ -96,22 +96,38 @@ class _HostLimiter:
 
     def __init__(self, limit: int) -> None:
         self._limit = limit
-        self._slots: dict[str, tuple[asyncio.Semaphore, int]] = {}
+        self._slots: dict[str, _HostSlot] = {}
 
-    @asynccontextmanager
-    async def slot(self, host: str) -> AsyncIterator[None]:
-        """Hold one of the host's slots for the duration of the block."""
-        sem, users = self._slots.get(host, (asyncio.Semaphore(self._limit), 0))
-        self._slots[host] = (sem, users + 1)
+    async def acquire(self, host: str) -> None:
+        """Wait for one of the host's slots; pair with `release(host)`."""
+        slot = self._slots.get(host)
+        if slot is None:
+            slot = self._slots[host] = _HostSlot(self._limit)
+        slot.users += 1
         try:
-            async with sem:
-                yield
-        finally:
-            sem, users = self._slots[host]
-            if users <= 1:
-                del self._slots[host]
-            else:
-                self._slots[host] = (sem, users - 1)
+            await slot.acquire()
+        except BaseException:
+            self._leave(host, slot)
+            raise
+
+    def release(self, host: str) -> None:
+        """Give back a slot taken by `acquire(host)`."""
+        slot = self._slots[host]
+        slot.release()
+        self._leave(host, slot)
+
+    def _leave(self, host: str, slot: _HostSlot) -> None:
+        slot.users -= 1
+        if slot.users == 0:
+            del self._slots[host]
+
+
+class _HostSlot(asyncio.Semaphore):
+    """A host's semaphore and the number of tasks holding or awaiting it."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.users = 0
 
 
 class HttpFetcher:
@@ -189,14 +205,18 @@ class HttpFetcher:
         still_permanent = True
         deadline: float | None = None
         for _hop in range(self.config.max_redirects + 1):
-            host = self._check(url)
+            host = checked_host(url, self.config.allow_private_networks)
             # The host slot first, then a global one: a queue for one busy host must not hold
             # global slots that other hosts could use. Time spent queueing is not timed.
-            async with self._hosts.slot(host), self._global:
-                if deadline is None:
-                    deadline = asyncio.get_running_loop().time() + self.config.total_timeout_s
-                async with asyncio.timeout_at(deadline):
-                    result = await self._get(url, headers, permanent, started)
+            await self._hosts.acquire(host)
+            try:
+                async with self._global:
+                    if deadline is None:
+                        deadline = asyncio.get_running_loop().time() + self.config.total_timeout_s
+                    async with asyncio.timeout_at(deadline):
+                        result = await self._get(url, headers, permanent, started)
+            finally:
+                self._hosts.release(host)
             if isinstance(result, FetchResult):
                 return result
             status, url = result
@@ -204,17 +224,6 @@ class HttpFetcher:
             if still_permanent:
                 permanent = url
         raise FetchError("too many redirects")
-
-    def _check(self, url: str) -> str:
-        """Check the URL and, for an IP literal, its address; return the host."""
-        check_url(url)
-        host = urlsplit(url).hostname or ""
-        if not self.config.allow_private_networks:
-            if parse_address(host) is not None:
-                check_address(host)
-            else:
-                check_hostname(host)
-        return host
 
     async def _get(
         self, url: str, headers: dict[str, str], permanent: str | None, started: float
@@ -235,7 +244,8 @@ class HttpFetcher:
         self, resp: aiohttp.ClientResponse, url: str, permanent: str | None, started: float
     ) -> FetchResult:
         headers = {k.lower(): v for k, v in resp.headers.items()}
-        retry_after = parse_retry_after(headers.get("retry-after"), datetime.now(UTC))
+        retry_value = headers.get("retry-after")
+        retry_after = parse_retry_after(retry_value, datetime.now(UTC)) if retry_value else None
         if resp.status in (429, 503):
             raise RetryLaterError(
                 f"HTTP {resp.status}", status=resp.status, retry_after_s=retry_after
@@ -289,6 +299,23 @@ class HttpFetcher:
         if isinstance(exc, aiohttp.ServerDisconnectedError):
             return "the server closed the connection"
         return f"HTTP request failed ({exc.__class__.__name__})"
+
+
+@lru_cache(maxsize=4096)
+def checked_host(url: str, allow_private_networks: bool) -> str:
+    """Check the URL and, for an IP literal, its address; return the host.
+
+    A pure function of its arguments, so it is cached: steady-state polls ask about the same
+    URLs again and again. Refusals raise and are never cached.
+    """
+    check_url(url)
+    host = urlsplit(url).hostname or ""
+    if not allow_private_networks:
+        if parse_address(host) is not None:
+            check_address(host)
+        else:
+            check_hostname(host)
+    return host
 
 
 def _timeout_text(seconds: float) -> str:
