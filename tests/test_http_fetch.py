@@ -14,7 +14,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from bot.config import FetchConfig
 from bot.errors import BlockedAddressError, FetchError
 from bot.http_fetch import HTML_ACCEPT, HttpFetcher, RetryLaterError, parse_max_age
-from tests.support.feed_server import FeedServer
+from tests.support.feed_server import FeedServer, loopback_answer
 
 CONFIG = FetchConfig(
     allow_private_networks=True, read_timeout_s=1.0, connect_timeout_s=1.0, total_timeout_s=5.0
@@ -208,16 +208,7 @@ class StaticResolver(AbstractResolver):
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
-        return [
-            ResolveResult(
-                hostname=host,
-                host="127.0.0.1",
-                port=port,
-                family=socket.AF_INET,
-                proto=0,
-                flags=socket.AI_NUMERICHOST,
-            )
-        ]
+        return loopback_answer(host, port)
 
     async def close(self) -> None:
         return None

@@ -283,16 +283,21 @@ class LoopbackOnlyResolver(AbstractResolver):
         """127.0.0.1 for localhost; an error for every other name."""
         if host.rstrip(".").lower() != "localhost":
             raise OSError(f"test resolver refuses {host!r}")
-        return [
-            ResolveResult(
-                hostname=host,
-                host="127.0.0.1",
-                port=port,
-                family=socket.AF_INET,
-                proto=0,
-                flags=socket.AI_NUMERICHOST,
-            )
-        ]
+        return loopback_answer(host, port)
 
     async def close(self) -> None:
         """Nothing to close."""
+
+
+def loopback_answer(host: str, port: int) -> list[ResolveResult]:
+    """A resolver's answer that `host` is 127.0.0.1."""
+    return [
+        ResolveResult(
+            hostname=host,
+            host="127.0.0.1",
+            port=port,
+            family=socket.AF_INET,
+            proto=0,
+            flags=socket.AI_NUMERICHOST,
+        )
+    ]
