@@ -94,6 +94,14 @@ def _args(context: Context) -> list[str]:
     return list(context.args or [])
 
 
+def _required_text(context: Context, usage: str) -> str:
+    """The command's arguments as one string; the usage line as the reply when there are none."""
+    args = _args(context)
+    if not args:
+        raise UserError(usage)
+    return " ".join(args)
+
+
 # Chats
 
 
@@ -168,10 +176,8 @@ async def subscribe_command(update: Update, context: Context) -> None:
 @admin_only
 async def unsubscribe_command(update: Update, context: Context) -> None:
     """/unsubscribe name|URL|all."""
-    args = _args(context)
-    if not args:
-        raise UserError(texts.UNSUBSCRIBE_USAGE)
-    name, count = await _service(context).unsubscribe(update_chat_id(update), " ".join(args))
+    text_arg = _required_text(context, texts.UNSUBSCRIBE_USAGE)
+    name, count = await _service(context).unsubscribe(update_chat_id(update), text_arg)
     if name == "all":
         text = texts.UNSUBSCRIBED_ALL.format(count=count)
     else:
@@ -237,12 +243,8 @@ async def _topic_view(
 @replying
 async def topic_command(update: Update, context: Context) -> None:
     """/topic <query>: matching stories from every feed, best first, with a Follow button."""
-    args = _args(context)
-    if not args:
-        raise UserError(texts.TOPIC_USAGE)
-    messages, markup, settings = await _topic_view(
-        context, update_chat_id(update), " ".join(args), 0
-    )
+    text_arg = _required_text(context, texts.TOPIC_USAGE)
+    messages, markup, settings = await _topic_view(context, update_chat_id(update), text_arg, 0)
     await send(update, context, messages, markup, link_previews(settings))
 
 
@@ -250,10 +252,8 @@ async def topic_command(update: Update, context: Context) -> None:
 @admin_only
 async def follow_command(update: Update, context: Context) -> None:
     """/follow <query>: push matching stories from every feed."""
-    args = _args(context)
-    if not args:
-        raise UserError(texts.FOLLOW_USAGE)
-    query = await _service(context).follow(update_chat_id(update), " ".join(args))
+    text_arg = _required_text(context, texts.FOLLOW_USAGE)
+    query = await _service(context).follow(update_chat_id(update), text_arg)
     await reply(update, context, texts.FOLLOWED.format(query=render.escape(query)))
 
 
@@ -261,10 +261,8 @@ async def follow_command(update: Update, context: Context) -> None:
 @admin_only
 async def unfollow_command(update: Update, context: Context) -> None:
     """/unfollow <query>|all."""
-    args = _args(context)
-    if not args:
-        raise UserError(texts.UNFOLLOW_USAGE)
-    query, count = await _service(context).unfollow(update_chat_id(update), " ".join(args))
+    text_arg = _required_text(context, texts.UNFOLLOW_USAGE)
+    query, count = await _service(context).unfollow(update_chat_id(update), text_arg)
     if query == "all":
         text = texts.UNFOLLOWED_ALL.format(count=count)
     else:
