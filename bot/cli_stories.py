@@ -18,15 +18,14 @@ from bot.store.engine import Store
 from bot.store.schema import deliveries, feeds, stories
 from bot.store.search import latest_stories, search_stories, story_feed_names
 from bot.store.sql import utcnow
-from bot.summarise import load_summary
+from bot.summary_text import load_summary, summary_of_length
 
 TOPIC_WINDOW_DAYS = 30  # the CLI looks further back than /topic does
 
 
 def _summary(stored: str, sentences: int) -> list[str]:
     """The stored summary at the operator's default length."""
-    summary, ranks = load_summary(stored)
-    return [s for s, rank in zip(summary, ranks, strict=True) if rank < sentences]
+    return list(summary_of_length(*load_summary(stored), sentences))
 
 
 def _story_dicts(

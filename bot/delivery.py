@@ -39,7 +39,7 @@ from bot.store import deliveries as q
 from bot.store.engine import Store
 from bot.store.search import story_feed_names
 from bot.store.sql import utcnow
-from bot.summarise import load_summary
+from bot.summary_text import load_summary
 
 log = logging.getLogger(__name__)
 

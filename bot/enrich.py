@@ -9,7 +9,7 @@ stand in. A story whose signature matches a story of the last two days becomes '
 
 `summary` holds the longest summary a chat may ask for (5 sentences, within
 `summary.max_chars`), one per line in article order, each with its pick rank
-(`bot.summarise.store_summary`); a chat that wants n sentences is shown those ranked below n,
+(`bot.summary_text`); a chat that wants n sentences is shown those ranked below n,
 which is exactly the n-sentence summary.
 """
 
@@ -32,7 +32,8 @@ from bot.neardup import is_near_duplicate, text_signature
 from bot.store.engine import Store
 from bot.store.sql import utcnow
 from bot.store.stories import pending_enrichment, recent_signatures, save_enrichment
-from bot.summarise import MAX_SENTENCES, store_summary, summarise
+from bot.summarise import MAX_SENTENCES, summarise
+from bot.summary_text import store_summary
 from bot.textnorm import search_text
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ def enrich_story(
     words = len(text.split())
     return Enrichment(
         text=text,
-        summary=store_summary(summary),
+        summary=store_summary(summary.sentences, summary.ranks),
         keywords=",".join(keywords),
         language=summary.language or language,
         signature=text_signature(text) if words >= MIN_SIGNATURE_WORDS else "",

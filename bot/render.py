@@ -16,6 +16,7 @@ from datetime import datetime, tzinfo
 from urllib.parse import urlsplit
 
 from bot import texts
+from bot.summary_text import summary_of_length
 
 MESSAGE_LIMIT = 4096
 TITLE_MAX = 300
@@ -119,10 +120,7 @@ def render_summary(summary: tuple[str, ...], sentences: int, ranks: tuple[int, .
     With `ranks`, the sentences picked first (rank below `sentences`) are shown, in article
     order; without, the first `sentences`.
     """
-    if ranks and len(ranks) == len(summary):
-        shown = [s for s, rank in zip(summary, ranks, strict=True) if rank < sentences]
-    else:
-        shown = list(summary[: max(sentences, 0)])
+    shown = summary_of_length(summary, ranks, sentences)
     chosen = [" ".join(s.split()) for s in shown if s.strip()]
     if not chosen:
         return ""

@@ -28,7 +28,7 @@ from bot.store import search as search_queries
 from bot.store.chats import ChatSettings
 from bot.store.engine import Store
 from bot.store.sql import utcnow
-from bot.summarise import load_summary
+from bot.summary_text import load_summary
 
 LATEST_DEFAULT = 5
 LATEST_MAX = 20

@@ -21,6 +21,7 @@ from sumy.utils import get_stop_words
 from bot.extract import is_furniture
 from bot.language import detect_language, normalise_language, sumy_language, tokenizer_language
 from bot.sentences import SentenceTokenizer
+from bot.summary_text import summary_of_length
 
 MAX_SENTENCES = 5
 MAX_CANDIDATES = 60  # bounds the O(n^2) TextRank graph on very long pages
@@ -45,7 +46,7 @@ class Summary:
 
     `ranks[i]` is the order in which `sentences[i]` was picked (0 = best). Picking is greedy,
     so the summary of any shorter length is the sentences ranked below that length: one
-    summary of the longest length serves every chat (see `store_summary`/`load_summary`).
+    summary of the longest length serves every chat (see `bot.summary_text`).
     """
 
     sentences: tuple[str, ...]
@@ -60,28 +61,7 @@ class Summary:
 
     def shorter(self, sentences: int) -> tuple[str, ...]:
         """The summary with at most `sentences` sentences, in article order."""
-        ranks = self.ranks or tuple(range(len(self.sentences)))
-        return tuple(s for s, rank in zip(self.sentences, ranks, strict=True) if rank < sentences)
-
-
-def store_summary(summary: Summary) -> str:
-    """One line per sentence, in article order, each prefixed by its rank and a tab."""
-    ranks = summary.ranks or tuple(range(len(summary.sentences)))
-    return "\n".join(
-        f"{rank}\t{' '.join(s.split())}" for s, rank in zip(summary.sentences, ranks, strict=True)
-    )
-
-
-def load_summary(stored: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
-    """Sentences and their ranks from `store_summary`'s text (plain lines count as in order)."""
-    sentences: list[str] = []
-    ranks: list[int] = []
-    for index, line in enumerate(line for line in stored.splitlines() if line.strip()):
-        rank_text, tab, sentence = line.partition("\t")
-        ranked = bool(tab) and rank_text.isdigit()
-        sentences.append(sentence if ranked else line)
-        ranks.append(int(rank_text) if ranked else index)
-    return tuple(sentences), tuple(ranks)
+        return summary_of_length(self.sentences, self.ranks, sentences)
 
 
 @functools.cache

@@ -19,7 +19,8 @@ from bot.ingest import Poller
 from bot.store import feeds as feed_queries
 from bot.store.engine import Store
 from bot.store.schema import stories, story_sources
-from bot.summarise import MAX_SENTENCES, load_summary
+from bot.summarise import MAX_SENTENCES
+from bot.summary_text import load_summary
 from tests.support.feed_data import rss
 from tests.support.feed_server import FeedServer, LoopbackOnlyResolver
 

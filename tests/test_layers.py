@@ -27,6 +27,7 @@ CORE = {
     "pacing",
     "netguard",
     "textnorm",
+    "summary_text",
 }
 IO_PACKAGES = {
     "asyncio",

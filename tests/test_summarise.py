@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from bot.extract import extract_article
-from bot.summarise import MAX_SENTENCES, load_summary, store_summary, summarise
+from bot.summarise import MAX_SENTENCES, summarise
+from bot.summary_text import load_summary, store_summary
 from tests.support.seed import FURNITURE, seed_page_html
 
 DATA = Path(__file__).parent / "data"
@@ -71,7 +72,7 @@ def test_furniture_in_raw_text_never_reaches_summary() -> None:
 def test_one_stored_summary_serves_every_length(max_chars: int) -> None:
     text = (DATA / "story-climate.txt").read_text(encoding="utf-8")
     longest = summarise(text, sentences=5, max_chars=max_chars, language="en")
-    stored = load_summary(store_summary(longest))
+    stored = load_summary(store_summary(longest.sentences, longest.ranks))
     for n in range(6):
         expected = summarise(text, sentences=n, max_chars=max_chars, language="en").sentences
         assert longest.shorter(n) == expected
