@@ -28,12 +28,24 @@ MAX_CANDIDATES = 60  # bounds the O(n^2) TextRank graph on very long pages
 MIN_WORDS = 4  # shorter pieces are captions or labels ("(HT Photo)")
 TITLE_OVERLAP = 0.8  # a sentence this close to the title repeats it
 
-# Tuned on the dev sets (benchmarks/summaries.py); one configuration for every story.
-W_CENTRALITY = 0.5
-W_POSITION = 1.0
-POSITION_DECAY = 0.5
-W_TITLE = 0.4
-W_REDUNDANCY = 0.5
+
+@dataclass(frozen=True)
+class Weights:
+    """How a sentence's score is made; tuned on the dev sets (benchmarks/summaries.py).
+
+    score = centrality * TextRank / max + position * (1 / (1 + index)) ** decay
+            + title * overlap with the title; each pick then loses redundancy * its
+            overlap with the sentences already picked (MMR).
+    """
+
+    centrality: float = 0.5
+    position: float = 1.0
+    decay: float = 0.5
+    title: float = 0.4
+    redundancy: float = 0.5
+
+
+DEFAULT_WEIGHTS = Weights()  # one configuration for every story
 
 METHOD_RANK = "textrank+lead+mmr"
 METHOD_LEAD = "lead"
@@ -97,6 +109,7 @@ def summarise(
     sentences: int = 3,
     max_chars: int = 600,
     language: str | None = None,
+    weights: Weights = DEFAULT_WEIGHTS,
 ) -> Summary:
     """Pick up to `sentences` (0-5) sentences of `text`, at most `max_chars` in all."""
     code = normalise_language(language) if language else detect_language(text)
@@ -108,7 +121,7 @@ def summarise(
     if sumy_name is None:
         order = list(range(len(candidates)))
         return _fit(candidates, order[:count], max_chars, code, METHOD_LEAD)
-    picked = _rank(candidates, title or "", sumy_name, count)
+    picked = _rank(candidates, title or "", sumy_name, count, weights)
     return _fit(candidates, picked, max_chars, code, METHOD_RANK)
 
 
@@ -134,7 +147,9 @@ def _candidates(text: str, title: str, language: str) -> list[str]:
     return (long_enough or found)[:MAX_CANDIDATES]
 
 
-def _rank(candidates: list[str], title: str, language: str, count: int) -> list[int]:
+def _rank(
+    candidates: list[str], title: str, language: str, count: int, weights: Weights
+) -> list[int]:
     """Return the indexes of the best sentences, by centrality, position and title, with MMR."""
     ranker = _ranker(language)
     tokenizer = _tokenizer(language)
@@ -145,22 +160,24 @@ def _rank(candidates: list[str], title: str, language: str, count: int) -> list[
     stems = [frozenset(ranker._to_words_set(s)) for s in doc.sentences]
     title_stems = frozenset(ranker._to_words_set(Sentence(title, tokenizer))) if title else None
     base = [
-        W_CENTRALITY * c / top
-        + W_POSITION * (1.0 / (1 + i)) ** POSITION_DECAY
-        + (W_TITLE * _overlap(stems[i], title_stems) if title_stems else 0.0)
+        weights.centrality * c / top
+        + weights.position * (1.0 / (1 + i)) ** weights.decay
+        + (weights.title * _overlap(stems[i], title_stems) if title_stems else 0.0)
         for i, c in enumerate(centrality)
     ]
-    return _select_mmr(base, stems, count)
+    return _select_mmr(base, stems, count, weights.redundancy)
 
 
-def _select_mmr(base: list[float], stems: list[frozenset[str]], count: int) -> list[int]:
+def _select_mmr(
+    base: list[float], stems: list[frozenset[str]], count: int, redundancy: float
+) -> list[int]:
     """Pick greedily: best score minus the similarity to what is already picked."""
     chosen: list[int] = []
     while len(chosen) < min(count, len(base)):
 
         def gain(i: int) -> float:
             penalty = max((_overlap(stems[i], stems[j]) for j in chosen), default=0.0)
-            return base[i] - W_REDUNDANCY * penalty
+            return base[i] - redundancy * penalty
 
         rest = [i for i in range(len(base)) if i not in chosen]
         chosen.append(max(rest, key=lambda i: (gain(i), -i)))
