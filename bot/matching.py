@@ -27,7 +27,7 @@ from bot.store.deliveries import (
     feed_subscribers,
     followed_topics,
     mark_matched,
-    ready_story_ids,
+    ready_stories,
     reschedule_chat,
     story_first_seen,
 )
@@ -63,16 +63,20 @@ def _parsed_topics(conn: Connection) -> Topics:
 
 
 def story_targets(
-    conn: Connection, story_id: int, topics: Topics
+    conn: Connection, story_id: int, topics: Topics, seen_at: datetime | None = None
 ) -> dict[int, tuple[ChatTarget, str]]:
     """Each chat the story should reach, once, with the first reason (`feed:ID`/`topic:Q`).
 
-    Like a subscription, a followed topic gets only stories first seen after it was followed.
+    Like a subscription, a followed topic gets only stories first seen after it was followed
+    (`seen_at`, read from the store when not given).
     """
     targets: dict[int, tuple[ChatTarget, str]] = {}
     for chat, feed_id in feed_subscribers(conn, story_id):
         targets.setdefault(chat.id, (chat, f"feed:{feed_id}"))
-    seen_at = story_first_seen(conn, story_id)
+    if not topics:
+        return targets
+    if seen_at is None:
+        seen_at = story_first_seen(conn, story_id)
     verdicts: dict[str, bool] = {}
     for chat, query, text, followed_at in topics:
         if chat.id in targets or (seen_at is not None and seen_at < followed_at):
@@ -90,12 +94,13 @@ def match_story(
     now: datetime,
     instant_window_s: float,
     topics: Topics | None = None,
+    seen_at: datetime | None = None,
 ) -> int:
     """Write the story's deliveries and mark it `matched`; return how many rows were new."""
     if topics is None:
         topics = _parsed_topics(conn)
     written = 0
-    for chat, reason in story_targets(conn, story_id, topics).values():
+    for chat, reason in story_targets(conn, story_id, topics, seen_at).values():
         due = due_time(chat, now, instant_window_s)
         written += add_delivery(conn, chat.id, story_id, due, reason, now)
     mark_matched(conn, story_id, now)
@@ -106,11 +111,11 @@ def match_ready(
     conn: Connection, now: datetime, *, instant_window_s: float, limit: int = 500
 ) -> int:
     """Match up to `limit` ready stories in this transaction; return deliveries written."""
-    story_ids = ready_story_ids(conn, limit)
-    if not story_ids:
+    ready = ready_stories(conn, limit)
+    if not ready:
         return 0
     topics = _parsed_topics(conn)
-    return sum(match_story(conn, sid, now, instant_window_s, topics) for sid in story_ids)
+    return sum(match_story(conn, sid, now, instant_window_s, topics, seen) for sid, seen in ready)
 
 
 def reschedule_chat_deliveries(

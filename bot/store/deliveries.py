@@ -85,11 +85,14 @@ def add_delivery(
     return insert_ignore(conn, deliveries, values, ["chat_id", "story_id"])
 
 
-def ready_story_ids(conn: Connection, limit: int) -> list[int]:
-    """Stories waiting to be matched, oldest first, locked for this transaction."""
-    stmt = select(stories.c.id).where(stories.c.state == "ready").order_by(stories.c.id)
-    stmt = stmt.limit(limit).with_for_update(skip_locked=True)
-    return [row.id for row in conn.execute(stmt)]
+def ready_stories(conn: Connection, limit: int) -> list[tuple[int, datetime]]:
+    """Stories waiting to be matched, oldest first, with when they were first seen.
+
+    The rows are locked for this transaction (skipped if another matcher holds them).
+    """
+    stmt = select(stories.c.id, stories.c.created_at).where(stories.c.state == "ready")
+    stmt = stmt.order_by(stories.c.id).limit(limit).with_for_update(skip_locked=True)
+    return [(row.id, row.created_at) for row in conn.execute(stmt)]
 
 
 def mark_matched(conn: Connection, story_id: int, now: datetime) -> None:
