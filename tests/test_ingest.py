@@ -91,6 +91,31 @@ async def test_first_poll_keeps_backlog_quiet_and_304_adds_nothing(rig: Rig) -> 
     assert row["items_seen"] == 5
 
 
+async def test_same_body_without_validators_is_not_parsed_again(rig: Rig) -> None:
+    """A server with no ETag/Last-Modified answers 200 each time: an equal body is a 304."""
+    rig.server.add("/plain.xml", rss(["a", "b"]), etag=None)
+    feed_id = rig.add_feed("/plain.xml")
+    assert (await rig.poll(feed_id)).status == "ok"
+    first_hash = rig.feed(feed_id)["content_hash"]
+    assert isinstance(first_hash, str)
+    assert len(first_hash) == 64
+    again = await rig.poll(feed_id, NOW + timedelta(minutes=30))
+    assert (again.status, again.new) == ("not_modified", 0)
+    assert rig.server.count("/plain.xml") == 2  # it was fetched, just not parsed
+    assert rig.feed(feed_id)["last_success_at"] == NOW + timedelta(minutes=30)
+    rig.server.add("/plain.xml", rss(["c", "a", "b"]), etag=None)
+    changed = await rig.poll(feed_id, NOW + timedelta(hours=1))
+    assert (changed.status, changed.new) == ("ok", 1)
+    assert rig.feed(feed_id)["content_hash"] not in (None, first_hash)
+    assert len(rig.stories()) == 3
+
+
+async def test_feeds_with_validators_keep_no_content_hash(rig: Rig) -> None:
+    feed_id = rig.add_feed("/feeds/rss20.xml")
+    await rig.poll(feed_id)
+    assert rig.feed(feed_id)["content_hash"] is None
+
+
 async def test_feed_ttl_and_update_period_are_lower_bounds(rig: Rig) -> None:
     outcome = await rig.poll(rig.add_feed("/feeds/rss20.xml"))
     assert outcome.next_poll_at == NOW + timedelta(seconds=1800)  # <ttl>30</ttl> > 600 s

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, func, insert, select, text
 
 from bot.errors import StoreError
 from bot.store.engine import Store
-from bot.store.migrate import current_revision, head_revision
+from bot.store.migrate import current_revision, head_revision, upgrade
 from bot.store.schema import chats, deliveries, feeds, metadata, stories
 from bot.store.sql import insert_ignore, upsert
 
@@ -167,3 +167,20 @@ def test_sqlite_uses_wal(tmp_path: object) -> None:
 def test_bad_url_is_a_clear_error() -> None:
     with pytest.raises(StoreError, match="not a database URL"):
         Store("not a url at all")
+
+
+def test_upgrade_from_the_first_revision_keeps_rows(db_url: str) -> None:
+    """A database made by an older release upgrades in place; its feeds get no content hash."""
+    store = Store(db_url)
+    upgrade(store.engine, "0001")
+    assert current_revision(store.engine) == "0001"
+    store.write_sync(
+        lambda conn: conn.execute(
+            insert(feeds).values(url="https://news.example.org/rss", created_at=NOW)
+        )
+    )
+    store.upgrade()
+    assert current_revision(store.engine) == head_revision()
+    row = store.read_sync(lambda conn: conn.execute(select(feeds)).one())
+    assert (row.url, row.content_hash, row.status) == ("https://news.example.org/rss", None, "new")
+    store.close()

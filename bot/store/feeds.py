@@ -130,11 +130,12 @@ def record_success(
     min_next_poll_s: int | None,
     etag: str | None,
     last_modified: str | None,
+    content_hash: str | None = None,
     title: str | None = None,
     site_url: str | None = None,
     new_items: int = 0,
 ) -> None:
-    """Record a poll that worked (200 or 304)."""
+    """Record a poll that worked; `content_hash` is set for servers without validators."""
     values: dict[str, Any] = {
         "status": "ok",
         "last_polled_at": now,
@@ -145,6 +146,7 @@ def record_success(
         "min_next_poll_s": min_next_poll_s,
         "etag": etag,
         "last_modified": last_modified,
+        "content_hash": content_hash,
         "dead_notified": False,
         "items_seen": feeds.c.items_seen + new_items,
     }

@@ -85,6 +85,7 @@ feeds = Table(
     Column("is_default", Boolean, nullable=False, server_default="0"),
     Column("etag", Text),
     Column("last_modified", Text),
+    Column("content_hash", String(64)),  # sha256 of the last body, for servers without validators
     Column("status", String(16), nullable=False, server_default="new"),  # new|ok|failing|dead
     Column("last_polled_at", UTCDateTime),
     Column("last_success_at", UTCDateTime),
