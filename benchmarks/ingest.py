@@ -60,7 +60,9 @@ def _feed_body(feed: int, version: int, items: int) -> bytes:
     ).encode()
 
 
-def _serve(port_queue: multiprocessing.Queue[int], feeds: int, items: int) -> None:
+def _serve(
+    port_queue: multiprocessing.Queue[int], feeds: int, items: int, validators: bool = True
+) -> None:
     versions = [0] * feeds
     bumps = [0]
     cache: dict[tuple[int, int], bytes] = {}
@@ -68,14 +70,13 @@ def _serve(port_queue: multiprocessing.Queue[int], feeds: int, items: int) -> No
     async def feed(request: web.Request) -> web.Response:
         n = int(request.match_info["n"])
         etag = f'"{n}-{versions[n]}"'
-        if request.headers.get("If-None-Match") == etag:
-            return web.Response(status=304, headers={"ETag": etag})
+        headers = {"ETag": etag} if validators else {}
+        if validators and request.headers.get("If-None-Match") == etag:
+            return web.Response(status=304, headers=headers)
         key = (n, versions[n])
         if key not in cache:
             cache[key] = _feed_body(n, versions[n], items)
-        return web.Response(
-            body=cache[key], content_type="application/rss+xml", headers={"ETag": etag}
-        )
+        return web.Response(body=cache[key], content_type="application/rss+xml", headers=headers)
 
     async def bump(request: web.Request) -> web.Response:
         for n in range(bumps[0] % 10, feeds, 10):
@@ -131,7 +132,8 @@ async def _bare_round(
 
     async def work() -> None:
         for n in pending:
-            headers = {"Accept": FEED_ACCEPT, "If-None-Match": etags.get(n, "")}
+            etag = etags.get(n)
+            headers = {"Accept": FEED_ACCEPT, **({"If-None-Match": etag} if etag else {})}
             async with session.get(f"{base}/f/{n}.xml", headers=headers) as resp:
                 await resp.read()
 
@@ -166,7 +168,7 @@ async def _run(base: str, args: argparse.Namespace) -> dict[str, float]:
             print(
                 f"steady state, concurrency {concurrency:>3}: {rate:,.0f} polls/s and "
                 f"{cpu_per_poll * 1000:.2f} ms CPU per poll with 10% changed; "
-                f"{rate_304:,.0f} polls/s with all 304; bare aiohttp {bare:,.0f} req/s"
+                f"{rate_304:,.0f} polls/s with none changed; bare aiohttp {bare:,.0f} req/s"
             )
             if rate > best:
                 best = rate
@@ -194,11 +196,13 @@ async def _steady(
         for _ in range(args.rounds):
             await _bump(base)
             rate, cpu, changed = await _poll_round(store, poller)
-            assert changed <= 0.11, changed
+            if changed > 0.11:
+                print(f"  (expected 10% of feeds changed, {changed:.0%} were parsed)")
             rates.append(rate)
             cpus.append(cpu)
             rate_304, _, changed = await _poll_round(store, poller)
-            assert changed == 0, changed
+            if changed:
+                print(f"  (expected no feed changed, {changed:.0%} were parsed)")
             all_304.append(rate_304)
             etags = _etags(store)  # current, so the baseline also gets all 304s
             bares.append(await _bare_round(bare, base, args.feeds, etags, concurrency))
@@ -228,11 +232,18 @@ def main() -> int:
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
+        "--no-validators",
+        action="store_true",
+        help="the server sends no ETag and never 304: unchanged feeds come back as full 200s",
+    )
+    parser.add_argument(
         "--concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[10, 25, 50, 100]
     )
     args = parser.parse_args()
     queue: multiprocessing.Queue[int] = multiprocessing.Queue()
-    server = multiprocessing.Process(target=_serve, args=(queue, args.feeds, args.items))
+    server = multiprocessing.Process(
+        target=_serve, args=(queue, args.feeds, args.items, not args.no_validators)
+    )
     server.start()
     try:
         base = f"http://127.0.0.1:{queue.get(timeout=30)}"
