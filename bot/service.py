@@ -351,6 +351,14 @@ class Service:
         )
         return query, await self._page(rows, TOPIC_PAGE, page)
 
+    async def remember_query(self, key: str, query: str) -> None:
+        """Keep a topic query under a short key (for buttons: callback data is 64 bytes)."""
+        await self.store.write(search_queries.remember_query, key, query)
+
+    async def recall_query(self, key: str) -> str | None:
+        """The topic query kept under `key`, if any."""
+        return await self.store.read(search_queries.recall_query, key)
+
     async def _page(self, rows: list[Any], size: int, page: int, **kw: Any) -> StoryPage:
         shown = rows[:size]
         names = await self.store.read(search_queries.story_feed_names, [r.id for r in shown])

@@ -48,7 +48,6 @@ log = logging.getLogger(__name__)
 
 SERVICE = "service"  # bot_data key of the Service
 ADMIN_CACHE = "admin_cache"  # bot_data key: {(chat_id, user_id): (is_admin, monotonic time)}
-QUERY_CACHE = "topic_queries"  # bot_data key: {hash: query} for queries too long for buttons
 SEEN_CHATS = "seen_chats"  # bot_data key: {chat_id: title} already registered this run
 ADMIN_CACHE_S = 60.0
 
@@ -214,23 +213,26 @@ async def latest_command(update: Update, context: Context) -> None:
     await send(update, context, messages, markup, link_previews(settings))
 
 
-def _query_ref(context: Context, query: str) -> str:
-    """A short reference to the query for callback data (at most 64 bytes in all)."""
+async def _query_ref(context: Context, query: str) -> str:
+    """A short reference to the query for callback data (at most 64 bytes in all).
+
+    A query too long to carry is kept in the store under its hash, so the buttons still
+    work after a restart.
+    """
     if len(query.encode()) <= 40:
         return "q" + query
     key = hashlib.sha256(query.encode()).hexdigest()[:16]
-    cache: dict[str, str] = context.bot_data.setdefault(QUERY_CACHE, {})
-    cache[key] = query
+    await _service(context).remember_query(key, query)
     return "h" + key
 
 
-def _query_from_ref(context: Context, ref: str) -> str:
+async def _query_from_ref(context: Context, ref: str) -> str:
     if ref.startswith("q"):
         return ref[1:]
-    query = context.bot_data.get(QUERY_CACHE, {}).get(ref[1:])
+    query = await _service(context).recall_query(ref[1:])
     if query is None:
         raise UserError(texts.BUTTON_EXPIRED)
-    return str(query)
+    return query
 
 
 async def _topic_view(
@@ -359,7 +361,7 @@ async def topic_button(update: Update, context: Context) -> None:
     """Prev/Next under /topic: `topic:<page>:<query ref>`."""
     query, data = _callback(update)
     _, page, ref = data.split(":", 2)
-    query_text = _query_from_ref(context, ref)
+    query_text = await _query_from_ref(context, ref)
     messages, markup, settings = await _topic_view(
         context, update_chat_id(update), query_text, int(page)
     )
@@ -372,7 +374,7 @@ async def topic_button(update: Update, context: Context) -> None:
 async def follow_button(update: Update, context: Context) -> None:
     """Follow under /topic: `follow:<query ref>`."""
     query, data = _callback(update)
-    query_text = _query_from_ref(context, data.split(":", 1)[1])
+    query_text = await _query_from_ref(context, data.split(":", 1)[1])
     followed = await _service(context).follow(update_chat_id(update), query_text)
     await query.answer(plain(texts.FOLLOWED.format(query=followed)))
     await reply(update, context, texts.FOLLOWED.format(query=render.escape(followed)))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -124,7 +124,7 @@ async def topic_view(
     chat_id: int,
     query_text: str,
     page_no: int,
-    query_ref: Callable[[str], str],
+    query_ref: Callable[[str], Awaitable[str]],
 ) -> tuple[list[str], InlineKeyboardMarkup, ChatSettings]:
     """Build one page of /topic with paging and Follow buttons, and the chat's settings.
 
@@ -132,7 +132,7 @@ async def topic_view(
     """
     query, page = await service.topic(query_text, page_no)
     settings = await service.settings(chat_id)
-    ref = query_ref(query.text)
+    ref = await query_ref(query.text)
     follow = [InlineKeyboardButton(texts.FOLLOW_BUTTON, callback_data=f"follow:{ref}")]
     shown = render.escape(query.text)
     if not page.stories:

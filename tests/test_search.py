@@ -21,7 +21,14 @@ from bot.search import (
 )
 from bot.store.engine import Store
 from bot.store.schema import feeds, stories, story_sources
-from bot.store.search import latest_stories, search_stories, story_feed_names, story_matches
+from bot.store.search import (
+    latest_stories,
+    recall_query,
+    remember_query,
+    search_stories,
+    story_feed_names,
+    story_matches,
+)
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 _keys = itertools.count(1)
@@ -202,3 +209,11 @@ def test_latest_stories_newest_first_visible_only(store: Store) -> None:
     only_other = store.read_sync(latest_stories, [other_feed], 50)
     assert [r.id for r in only_other] == [other_story]
     assert store.read_sync(story_feed_names, [other_story]) == {other_story: ["Other"]}
+
+
+def test_long_queries_are_kept_under_their_key(store: Store) -> None:
+    query = "election " + " ".join(f"word{i}" for i in range(30))
+    store.write_sync(remember_query, "0123456789abcdef", query)
+    store.write_sync(remember_query, "0123456789abcdef", query)  # pressing twice is fine
+    assert store.read_sync(recall_query, "0123456789abcdef") == query
+    assert store.read_sync(recall_query, "fedcba9876543210") is None

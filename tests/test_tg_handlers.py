@@ -24,7 +24,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot import texts
-from bot.app import build_application, webhook_options
+from bot.app import CONFIG, build_application, webhook_options
 from bot.config import CatalogueFeed, Config, FetchConfig, StorageConfig, TelegramConfig
 from bot.http_fetch import HttpFetcher
 from bot.render import MESSAGE_LIMIT
@@ -441,6 +441,29 @@ async def test_topic_bad_input_paging_and_follow_button(bot: Bot) -> None:
     assert len(data.encode()) <= 64
     await bot.press(data, reply)
     assert len(bot.store.read_sync(list_topics, PRIVATE)) == 2
+
+
+async def test_long_topic_buttons_work_after_a_restart(bot: Bot) -> None:
+    """A query too long for callback data is kept in the store, not in the process."""
+    long_query = "election " + " ".join(f"word{i}" for i in range(8))
+    [reply] = await bot.command("topic", long_query)
+    data = buttons(reply)[texts.FOLLOW_BUTTON]
+    assert len(data.encode()) <= 64
+    assert long_query not in data
+    config = bot.app.bot_data[CONFIG]
+    restarted = build_application(config, bot.store, HttpFetcher(config.fetch))
+    original, bot.app = bot.app, restarted
+    await restarted.initialize()
+    try:
+        await bot.press(data, reply)
+        assert bot.store.read_sync(list_topics, PRIVATE) == [long_query]
+        unknown = data[: -len("0123456789abcdef")] + "0123456789abcdef"
+        await bot.press(unknown, reply)
+    finally:
+        await restarted.shutdown()
+        bot.app = original
+    answer = bot.api.calls_of("answerCallbackQuery")[-1]
+    assert answer.params["text"] == texts.BUTTON_EXPIRED
 
 
 async def test_long_lists_split_into_valid_messages(bot: Bot) -> None:
