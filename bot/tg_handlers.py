@@ -3,8 +3,8 @@
 Each handler parses its arguments, calls `bot.service.Service` (kept in
 `application.bot_data["service"]`), and replies with the texts and keyboards of `bot.tg_views`
 through `bot.tg_replies`. A `UserError` becomes the reply; anything else goes to `error_handler`.
-In groups only administrators change subscriptions and settings (checked with getChatMember,
-cached for a minute); anyone may use /latest and /topic.
+In groups only administrators change subscriptions and settings (`bot.tg_admin`); anyone may
+use /latest and /topic.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import functools
 import hashlib
 import logging
 import re
-import time
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
@@ -31,6 +30,7 @@ from bot import render, texts
 from bot.errors import UserError
 from bot.service import LATEST_DEFAULT, LATEST_MAX, Service
 from bot.store.chats import ChatSettings
+from bot.tg_admin import admin_only, may_change
 from bot.tg_replies import Callback, Context, edit, reply, replying, send, update_chat_id
 from bot.tg_views import (
     digest_text,
@@ -47,46 +47,12 @@ from bot.tg_views import (
 log = logging.getLogger(__name__)
 
 SERVICE = "service"  # bot_data key of the Service
-ADMIN_CACHE = "admin_cache"  # bot_data key: {(chat_id, user_id): (is_admin, monotonic time)}
 SEEN_CHATS = "seen_chats"  # bot_data key: {chat_id: title} already registered this run
-ADMIN_CACHE_S = 60.0
 
 
 def _service(context: Context) -> Service:
     service: Service = context.bot_data[SERVICE]
     return service
-
-
-async def may_change(update: Update, context: Context) -> bool:
-    """True in private chats, and for group administrators (anonymous ones included)."""
-    chat, user = update.effective_chat, update.effective_user
-    if chat is None or chat.type == ChatType.PRIVATE:
-        return True
-    message = update.effective_message
-    if message is not None and message.sender_chat is not None:
-        return message.sender_chat.id == chat.id  # an anonymous admin posts as the group
-    if user is None:
-        return False
-    cache: dict[tuple[int, int], tuple[bool, float]] = context.bot_data.setdefault(ADMIN_CACHE, {})
-    hit = cache.get((chat.id, user.id))
-    if hit is not None and time.monotonic() - hit[1] < ADMIN_CACHE_S:
-        return hit[0]
-    member = await context.bot.get_chat_member(chat.id, user.id)
-    allowed = member.status in {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
-    cache[(chat.id, user.id)] = (allowed, time.monotonic())
-    return allowed
-
-
-def admin_only(func: Callback) -> Callback:
-    """Refuse the handler to non-administrators in groups."""
-
-    @functools.wraps(func)
-    async def wrapper(update: Update, context: Context) -> None:
-        if not await may_change(update, context):
-            raise UserError(texts.ADMINS_ONLY)
-        await func(update, context)
-
-    return wrapper
 
 
 def _args(context: Context) -> list[str]:

@@ -31,6 +31,7 @@ from bot.render import MESSAGE_LIMIT
 from bot.store.chats import get_chat, list_topics, subscribed_feed_ids
 from bot.store.engine import Store
 from bot.store.schema import feeds
+from bot.tg_admin import AdminCache
 from tests.support.databases import sqlite_url
 from tests.support.feed_server import FeedServer
 from tests.support.tg_api import BotApiStandIn
@@ -675,3 +676,21 @@ async def test_webhook_mode_with_secret_token(bot: Bot) -> None:
     finally:
         await bot.app.updater.stop()
         await bot.app.stop()
+
+
+def test_admin_cache_expires_and_prunes() -> None:
+    now = [0.0]
+    cache = AdminCache(ttl_s=60, clock=lambda: now[0])
+    cache.put(-100, 1, True)
+    assert cache.get(-100, 1) is True
+    assert cache.get(-100, 2) is None
+    now[0] = 59.9
+    assert cache.get(-100, 1) is True
+    now[0] = 60.0
+    assert cache.get(-100, 1) is None  # a demoted admin is asked again after a minute
+    for user in range(10_000):
+        cache.put(-100, user, False)
+    now[0] = 200.0
+    cache.put(-100, -1, True)  # the 10,001st entry drops every expired one
+    assert len(cache) == 1
+    assert cache.get(-100, -1) is True
