@@ -45,6 +45,19 @@ _HARD_STOP = re.compile(
     re.IGNORECASE,
 )
 _TERMINAL = re.compile(r"[.!?…]['\"”’»)]*$")
+_AGENCIES = (
+    "PTI|IANS|ANI|UNI|AP|AFP|Reuters|Bloomberg|dpa|DPA|Xinhua|TASS|EFE|CNN|BBC|UPI|Yonhap"
+    "|Kyodo|KUNA|WAM|SPA|APP"
+)
+# "By Jane Roe London, Aug 1 (PTI) The ...", "LONDON (Reuters) - The ...", "WASHINGTON — The ..."
+_DATELINE = re.compile(
+    r"^(?:By\s+(?:[A-Z][\w.'-]*\s+){1,3})?"
+    r"(?:[A-Z][\w.'-]*(?:[ ,]+[A-Z][\w.'-]*){0,3},?\s+)?"
+    r"(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+(?:\d{4}\s+)?)?"
+    rf"\((?:{_AGENCIES})\)\s*[-–—:]*\s*(?=[A-Z\"“‘'])"
+    r"|^[A-Z]{3,}(?: [A-Z]{2,}){0,2}(?:,\s*[A-Z][\w.]*(?:\s[A-Z][\w.]*)?)?"
+    r"\s+[—–-]{1,2}\s+(?=[A-Z])"
+)
 
 
 @dataclass(frozen=True)
@@ -109,6 +122,12 @@ def is_furniture(line: str) -> bool:
     if _FURNITURE_ANYWHERE.search(line) and words <= 2 * _MAX_FURNITURE_WORDS:
         return True
     return bool(_FURNITURE_START.match(line)) and words <= _MAX_FURNITURE_WORDS
+
+
+def strip_dateline(sentence: str) -> str:
+    """Drop a wire dateline or byline before the story's first words ("LONDON (Reuters) - ")."""
+    match = _DATELINE.match(sentence)
+    return sentence[match.end() :] if match else sentence
 
 
 def _looks_like_headline(line: str) -> bool:

@@ -18,7 +18,7 @@ from sumy.nlp.stemmers import Stemmer
 from sumy.summarizers.text_rank import TextRankSummarizer
 from sumy.utils import get_stop_words
 
-from bot.extract import is_furniture
+from bot.extract import is_furniture, strip_dateline
 from bot.language import detect_language, normalise_language, sumy_language, tokenizer_language
 from bot.sentences import SentenceTokenizer
 from bot.summary_text import summary_of_length
@@ -137,7 +137,7 @@ def _candidates(text: str, title: str, language: str) -> list[str]:
     title_words = _word_set(title, tokenizer)
     found: list[str] = []
     for part in text.split("\n\n"):
-        for sentence in tokenizer.to_sentences(part):
+        for sentence in map(strip_dateline, tokenizer.to_sentences(part)):
             if is_furniture(sentence) or _overlap(_word_set(sentence, tokenizer), title_words) >= (
                 TITLE_OVERLAP
             ):

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from bot.extract import clean_story_text, extract_article, extract_text_article
+from bot.extract import clean_story_text, extract_article, extract_text_article, strip_dateline
 from tests.support.seed import FURNITURE, SHARED, seed_page_html
 
 
@@ -53,3 +53,23 @@ def test_extraction_on_shared_pages_sample() -> None:
         p, r = overlap / max(1, sum(pred.values())), overlap / max(1, sum(gold.values()))
         f1s.append(2 * p * r / (p + r) if p + r else 0.0)
     assert sum(f1s) / len(f1s) >= 0.9
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("LONDON (Reuters) - Britain's economy grew.", "Britain's economy grew."),
+        ("WASHINGTON, Nov 25 (Reuters) - The Senate voted.", "The Senate voted."),
+        ("NEW YORK — Stocks fell on Monday.", "Stocks fell on Monday."),
+        ("New Delhi, Aug 1 (PTI) The minister said.", "The minister said."),
+        ("By Jane Roe Islamabad, Jul 31 (PTI) The party said.", "The party said."),
+        ('PARIS (AFP) — "We will win," he said.', '"We will win," he said.'),
+        # not datelines: kept whole
+        ("U.S. - China talks resumed.", "U.S. - China talks resumed."),
+        ("NATO said it would act.", "NATO said it would act."),
+        ("Officials told AP (AP) nothing.", "Officials told AP (AP) nothing."),
+        ("The (AP) report was wrong.", "The (AP) report was wrong."),
+    ],
+)
+def test_strip_dateline(sentence: str, expected: str) -> None:
+    assert strip_dateline(sentence) == expected

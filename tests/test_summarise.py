@@ -81,3 +81,14 @@ def test_one_stored_summary_serves_every_length(max_chars: int) -> None:
 
 def test_plain_stored_lines_count_in_order() -> None:
     assert load_summary("First.\nSecond.\n") == (("First.", "Second."), (0, 1))
+
+
+def test_wire_datelines_do_not_open_a_summary() -> None:
+    text = (
+        "GENEVA (Reuters) - Talks on the Syrian ceasefire resumed in Geneva on Monday after a"
+        " week-long pause, diplomats said.\n\n"
+        "The envoy said both delegations had agreed to discuss prisoner exchanges first."
+    )
+    summary = summarise(text, title="Syria talks resume", sentences=2)
+    assert summary.sentences[0].startswith("Talks on the Syrian ceasefire resumed")
+    assert "Reuters" not in summary.text
