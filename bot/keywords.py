@@ -63,7 +63,8 @@ def extract_keywords(
         for term, is_name in _terms(source, stop):
             key = term.lower()
             scores[key] += weight * (_NAME_WEIGHT if is_name else 1.0)
-            shown.setdefault(key, term)
+            if is_name or key not in shown:  # a name's case wins over a sentence opener's
+                shown[key] = term
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
     picked: list[str] = []
     for key, _score in ranked:

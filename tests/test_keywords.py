@@ -33,3 +33,11 @@ def test_empty_text() -> None:
 
 def test_hashtag() -> None:
     assert to_hashtag("Bashar al-Assad") == "#BasharAlAssad"
+
+
+def test_a_name_opening_a_sentence_keeps_its_capital() -> None:
+    text = (
+        "Fidan met the envoy. Later the envoy praised Fidan for the talks. "
+        "Fidan said the talks went well. Talks with Fidan will go on."
+    )
+    assert extract_keywords(text, limit=2)[0] == "Fidan"
