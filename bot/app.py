@@ -13,12 +13,14 @@ Shared objects live in `application.bot_data` under these keys:
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import BotCommand
+from telegram import Bot, BotCommand
 from telegram.ext import Application, ApplicationBuilder
+from telegram.request import HTTPXRequest
 
 from bot import texts
 from bot.config import Config, require_token
@@ -28,6 +30,7 @@ from bot.store.engine import Store
 from bot.store.feeds import sync_catalogue
 from bot.store.sql import utcnow
 from bot.tg_handlers import SERVICE, build_handlers, error_handler
+from bot.tg_startup import wait_for_bot_api
 
 log = logging.getLogger(__name__)
 
@@ -121,9 +124,24 @@ def webhook_options(
     }
 
 
+async def _reach_bot_api(config: Config, token: str) -> None:
+    """Wait until the Bot API answers getMe with this token (see `bot.tg_startup`)."""
+    timeout = config.telegram.request_timeout_s
+    request = HTTPXRequest(connect_timeout=timeout, read_timeout=timeout)
+    await request.initialize()
+    try:
+        me = await wait_for_bot_api(Bot(token, base_url=config.telegram.api_url, request=request))
+    finally:
+        await request.shutdown()
+    log.info("connected to the Bot API as @%s", me.username)
+
+
 def run_command(args: argparse.Namespace, config: Config) -> int:
-    """`digest-bot run`: check the token, migrate the store, run the bot until stopped."""
+    """`digest-bot run`: check the token, wait for Telegram, migrate the store, run the bot."""
     token = require_token(config)
+    # One loop for the wait and for PTB's run_* (which takes the current loop).
+    asyncio.set_event_loop(loop := asyncio.new_event_loop())
+    loop.run_until_complete(_reach_bot_api(config, token))
     store = Store(config.storage.url)
     try:
         store.upgrade()
