@@ -50,6 +50,7 @@ class StorageConfig:
     """Where the bot keeps its state."""
 
     url: str = DEFAULT_DATABASE_URL
+    keep_text_days: int = 14  # then only title, summary and keywords stay; 0 keeps it all
 
 
 @dataclass(frozen=True)
@@ -297,6 +298,7 @@ def _validate(config: Config) -> None:
     _check_range("telegram.max_topics_per_chat", config.telegram.max_topics_per_chat, 1, 1000)
     _check_positive("telegram.request_timeout_s", config.telegram.request_timeout_s)
     _check_storage_url(config.storage.url)
+    _check_range("storage.keep_text_days", config.storage.keep_text_days, 0, 36_500)
     for name in ("connect_timeout_s", "read_timeout_s", "total_timeout_s"):
         _check_positive(f"fetch.{name}", getattr(config.fetch, name))
     _check_range("fetch.max_bytes", config.fetch.max_bytes, 1024, 1_000_000_000)

@@ -9,6 +9,8 @@
   survive restarts and follow /digest changes. The rows already carry their digest time as
   `due_at`, so the sender (one tick at most later) sends them even if a job were missed; the job
   matches what became ready just before, so the digest is complete.
+- `compact_job`, hourly: drops the full text of stories older than `storage.keep_text_days`
+  (title, summary and keywords stay), in batches.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from telegram.error import TelegramError
@@ -30,6 +33,7 @@ from bot.http_fetch import HttpFetcher
 from bot.ingest import Poller
 from bot.store.engine import Store
 from bot.store.sql import utcnow
+from bot.store.stories import compact_stories
 from bot.tg_send import TelegramSender
 
 log = logging.getLogger(__name__)
@@ -38,6 +42,9 @@ PIPELINE = "pipeline"  # bot_data key
 DIGEST_JOB_PREFIX = "digest "
 DIGEST_REFRESH_S = 60.0
 ENRICH_BATCH = 50
+COMPACT_EVERY_S = 3600.0
+COMPACT_BATCH = 500
+COMPACT_BATCHES = 20  # at most 10,000 stories an hour, in short write transactions
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -66,6 +73,10 @@ def register_jobs(application: AnyApplication, config: Config) -> None:
     job_queue.run_repeating(
         digest_schedule_job, DIGEST_REFRESH_S, first=0.1, name="digests", job_kwargs=job_kwargs
     )
+    if config.storage.keep_text_days:
+        job_queue.run_repeating(
+            compact_job, COMPACT_EVERY_S, first=60, name="compact", job_kwargs=job_kwargs
+        )
 
 
 async def start_pipeline(application: AnyApplication) -> None:
@@ -147,3 +158,19 @@ async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     job: Job[Any] | None = context.job
     log.info("digest time: %s", job.name if job else "?")
     await pipeline.dispatcher.match_ready(utcnow())
+
+
+async def compact_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Drop the full text of stories older than `storage.keep_text_days`, a batch at a time."""
+    config: Config = context.bot_data["config"]
+    store: Store = context.bot_data["store"]
+    now = utcnow()
+    before = now - timedelta(days=config.storage.keep_text_days)
+    total = 0
+    for _ in range(COMPACT_BATCHES):
+        done = await store.write(compact_stories, before, now, COMPACT_BATCH)
+        total += done
+        if done < COMPACT_BATCH:
+            break
+    if total:
+        log.info("dropped the full text of %d stories first seen before %s", total, before)

@@ -77,6 +77,7 @@ name = "net"
         ("[telegram]\ntokn = 'x'", "unknown key telegram.tokn"),
         ("[pol]\ninterval_s = 60", "unknown section or key [pol]"),
         ("[storage]\nurl = 'mysql://x'", "storage.url (or DATABASE_URL) must start with"),
+        ("[storage]\nkeep_text_days = -1", "storage.keep_text_days must be between 0"),
         ("[[feeds]]\nname = 'x'", "feeds[0].url is missing"),
         ("[[feeds]]\nurl = 'file:///etc/passwd'\nname = 'x'", "feeds[0].url must be an http"),
         ("[log]\nformat = 'xml'", "log.format must be 'text' or 'json'"),

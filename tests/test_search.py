@@ -6,7 +6,7 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, insert, select, update
 
 from bot.errors import UserError
 from bot.search import (
@@ -29,6 +29,7 @@ from bot.store.search import (
     story_feed_names,
     story_matches,
 )
+from bot.store.stories import compact_stories
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 _keys = itertools.count(1)
@@ -217,3 +218,55 @@ def test_long_queries_are_kept_under_their_key(store: Store) -> None:
     store.write_sync(remember_query, "0123456789abcdef", query)  # pressing twice is fine
     assert store.read_sync(recall_query, "0123456789abcdef") == query
     assert store.read_sync(recall_query, "fedcba9876543210") is None
+
+
+def test_compacted_stories_keep_title_summary_and_keywords(store: Store) -> None:
+    def seed(conn: Connection) -> dict[str, int]:
+        ids = {
+            "old": add_story(
+                conn,
+                "Harbour bridge reopens",
+                "Engineers replaced the rusted cables of the harbour bridge.",
+                summary="The bridge reopened.",
+                keywords="Harbour,bridge",
+            ),
+            "recent": add_story(conn, "Ferry strike", "Ferry crews walked out over cables."),
+            "unenriched": add_story(conn, "Tram news", "Tram cables.", state="new"),
+        }
+        conn.execute(
+            update(stories)
+            .where(stories.c.id.in_([ids["old"], ids["unenriched"]]))
+            .values(created_at=NOW - timedelta(days=20))
+        )
+        return ids
+
+    ids = store.write_sync(seed)
+    before, later = NOW - timedelta(days=14), NOW + timedelta(minutes=1)
+    assert store.write_sync(compact_stories, before, later, 1) == 1
+    assert store.write_sync(compact_stories, before, later, 500) == 0  # nothing left to do
+
+    def read(conn: Connection) -> dict[int, tuple[str, str, str, str]]:
+        rows = conn.execute(
+            select(
+                stories.c.id,
+                stories.c.text,
+                stories.c.summary,
+                stories.c.keywords,
+                stories.c.title,
+            )
+        )
+        return {r.id: (r.text, r.summary, r.keywords, r.title) for r in rows}
+
+    rows = store.read_sync(read)
+    old = ("", "The bridge reopened.", "Harbour,bridge", "Harbour bridge reopens")
+    assert rows[ids["old"]] == old
+    assert rows[ids["recent"]][0] == "Ferry crews walked out over cables."
+    assert rows[ids["unenriched"]][0] == "Tram cables."  # not enriched yet: left alone
+
+    def found(words: str) -> set[int]:
+        since = NOW - timedelta(days=30)
+        page = store.read_sync(search_stories, parse_topic_query(words), since, 10, 0)
+        return {row.id for row in page}
+
+    assert found("cables") == {ids["recent"]}  # the old story's text left the index
+    assert found("harbour") == {ids["old"]}  # its title and keywords did not

@@ -200,3 +200,26 @@ def save_enrichment(
             .where(stories.c.id == duplicate_of, stories.c.state == "matched")
             .values(state="ready", updated_at=now)
         )
+
+
+def compact_stories(conn: Connection, before: datetime, now: datetime, limit: int = 500) -> int:
+    """Drop the full text of up to `limit` stories first seen before `before`; return how many.
+
+    Title, summary, keywords and the near-duplicate signature stay, so /latest, digests and
+    duplicate detection are unchanged; topic search then finds the story by title and
+    keywords only. Stories not yet enriched are left alone.
+    """
+    rows = conn.execute(
+        select(stories.c.id, stories.c.title, stories.c.keywords)
+        .where(stories.c.created_at < before, stories.c.text != "", stories.c.state != "new")
+        .order_by(stories.c.id)
+        .limit(limit)
+    ).all()
+    for row in rows:
+        keywords = row.keywords.split(",") if row.keywords else []
+        conn.execute(
+            update(stories)
+            .where(stories.c.id == row.id)
+            .values(text="", search_doc=search_text(row.title, keywords, ""), updated_at=now)
+        )
+    return len(rows)

@@ -1,0 +1,72 @@
+"""The JobQueue jobs of `bot.schedule`, on a real Application and store (no network)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection, insert, select
+from telegram.ext import CallbackContext
+
+from bot.app import build_application
+from bot.config import Config, StorageConfig, TelegramConfig
+from bot.schedule import compact_job, register_jobs
+from bot.store.engine import Store
+from bot.store.schema import stories
+from bot.store.sql import utcnow
+from tests.support.tg_updates import BOT_TOKEN
+
+
+def _config(db_url: str, keep_text_days: int) -> Config:
+    return Config(
+        telegram=TelegramConfig(token=BOT_TOKEN, api_url="http://127.0.0.1:9/bot"),
+        storage=StorageConfig(url=db_url, keep_text_days=keep_text_days),
+    )
+
+
+@pytest.mark.parametrize(("days", "registered"), [(14, True), (0, False)])
+def test_compact_job_is_registered_unless_text_is_kept_forever(
+    tmp_path: Path, days: int, registered: bool
+) -> None:
+    config = _config(f"sqlite:///{tmp_path}/bot.sqlite3", days)
+    store = Store(config.storage.url)
+    application = build_application(config, store)
+    register_jobs(application, config)
+    assert application.job_queue is not None
+    names = {job.name for job in application.job_queue.jobs()}
+    assert {"pipeline", "digests"} <= names
+    assert ("compact" in names) is registered
+    store.close()
+
+
+async def test_compact_job_drops_old_text_in_batches(db_url: str) -> None:
+    config = _config(db_url, 14)
+    store = Store(db_url)
+    store.upgrade()
+    now = utcnow()
+
+    def seed(conn: Connection) -> None:
+        for n in range(1200):  # more than two batches
+            age = timedelta(days=30 if n < 1100 else 1)
+            conn.execute(
+                insert(stories).values(
+                    key=f"s{n}",
+                    title=f"Story {n}",
+                    text="Long text of the story.",
+                    search_doc="story long text",
+                    state="matched",
+                    created_at=now - age,
+                    updated_at=now - age,
+                )
+            )
+
+    store.write_sync(seed)
+    application = build_application(config, store)
+    await compact_job(CallbackContext(application))
+    texts = store.read_sync(
+        lambda conn: [r.text for r in conn.execute(select(stories.c.text).order_by(stories.c.id))]
+    )
+    assert texts[:1100] == [""] * 1100
+    assert set(texts[1100:]) == {"Long text of the story."}
+    store.close()
