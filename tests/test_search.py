@@ -229,13 +229,17 @@ def test_compacted_stories_keep_title_summary_and_keywords(store: Store) -> None
                 "Engineers replaced the rusted cables of the harbour bridge.",
                 summary="The bridge reopened.",
                 keywords="Harbour,bridge",
+                state="matched",
             ),
-            "recent": add_story(conn, "Ferry strike", "Ferry crews walked out over cables."),
+            "recent": add_story(
+                conn, "Ferry strike", "Ferry crews walked out over cables.", state="matched"
+            ),
             "unenriched": add_story(conn, "Tram news", "Tram cables.", state="new"),
+            "unmatched": add_story(conn, "Bus news", "Bus cables."),
         }
         conn.execute(
             update(stories)
-            .where(stories.c.id.in_([ids["old"], ids["unenriched"]]))
+            .where(stories.c.id.in_([ids["old"], ids["unenriched"], ids["unmatched"]]))
             .values(created_at=NOW - timedelta(days=20))
         )
         return ids
@@ -262,11 +266,12 @@ def test_compacted_stories_keep_title_summary_and_keywords(store: Store) -> None
     assert rows[ids["old"]] == old
     assert rows[ids["recent"]][0] == "Ferry crews walked out over cables."
     assert rows[ids["unenriched"]][0] == "Tram cables."  # not enriched yet: left alone
+    assert rows[ids["unmatched"]][0] == "Bus cables."  # not matched yet: left alone
 
     def found(words: str) -> set[int]:
         since = NOW - timedelta(days=30)
         page = store.read_sync(search_stories, parse_topic_query(words), since, 10, 0)
         return {row.id for row in page}
 
-    assert found("cables") == {ids["recent"]}  # the old story's text left the index
+    assert found("cables") == {ids["recent"], ids["unmatched"]}  # old text left the index
     assert found("harbour") == {ids["old"]}  # its title and keywords did not

@@ -207,11 +207,12 @@ def compact_stories(conn: Connection, before: datetime, now: datetime, limit: in
 
     Title, summary, keywords and the near-duplicate signature stay, so /latest, digests and
     duplicate detection are unchanged; topic search then finds the story by title and
-    keywords only. Stories not yet enriched are left alone.
+    keywords only. Stories not yet enriched or matched are left alone.
     """
     rows = conn.execute(
         select(stories.c.id, stories.c.title, stories.c.keywords)
-        .where(stories.c.created_at < before, stories.c.text != "", stories.c.state != "new")
+        .where(stories.c.created_at < before, stories.c.text != "")
+        .where(stories.c.state.notin_(("new", "ready")))
         .order_by(stories.c.id)
         .limit(limit)
     ).all()
