@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 WEB_PAGE_ERROR = "not a feed: the URL is a web page"
 _MAX_LOWER_BOUND_S = 86_400
+POLL_LEASE_S = 600.0  # a claimed feed is due again after this if its poller died
 
 
 @dataclass(frozen=True)
@@ -162,9 +163,9 @@ class Poller:
         self._not_modified_writer = BatchWriter(store, feed_queries.record_not_modified_many)
 
     async def poll_due(self, now: datetime | None = None) -> PollReport:
-        """Poll every feed that is due at `now` (default: the clock)."""
+        """Poll every feed that is due at `now` (default: the clock), leased to this poller."""
         now = now or self.clock()
-        rows = await self.store.read(feed_queries.due_feeds, now)
+        rows = await self.store.write(feed_queries.claim_due_feeds, now, POLL_LEASE_S)
         return await self.poll_many(rows, now)
 
     async def poll_all_once(self, now: datetime | None = None) -> PollReport:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
@@ -116,6 +117,34 @@ async def test_feeds_with_validators_keep_no_content_hash(rig: Rig) -> None:
     assert rig.feed(feed_id)["content_hash"] is None
 
 
+async def test_two_pollers_sharing_a_database_poll_each_feed_once(rig: Rig, db_url: str) -> None:
+    for n in range(6):
+        rig.server.add(f"/shared{n}.xml", rss([f"shared{n}"]))
+        rig.add_feed(f"/shared{n}.xml")
+    other_store = Store(db_url)
+    try:
+        async with HttpFetcher(CONFIG.fetch, resolver=LoopbackOnlyResolver()) as fetcher:
+            other = Poller(other_store, fetcher, CONFIG, rng=random.Random(2))
+            mine, theirs = await asyncio.gather(rig.poller.poll_due(NOW), other.poll_due(NOW))
+    finally:
+        other_store.close()
+    assert len(mine.outcomes) + len(theirs.outcomes) == 6
+    assert [rig.server.count(f"/shared{n}.xml") for n in range(6)] == [1] * 6
+    assert len(rig.stories()) == 6
+
+
+def test_a_claimed_feed_is_due_again_when_its_lease_ends(rig: Rig) -> None:
+    feed_id = rig.add_feed("/feeds/rss20.xml")
+    claimed = rig.store.write_sync(feed_queries.claim_due_feeds, NOW, 600)
+    assert [row["id"] for row in claimed] == [feed_id]
+    later = NOW + timedelta(minutes=5)
+    assert rig.store.write_sync(feed_queries.claim_due_feeds, later, 600) == []
+    expired = NOW + timedelta(minutes=11)  # the poller that claimed it never recorded a poll
+    assert [r["id"] for r in rig.store.write_sync(feed_queries.claim_due_feeds, expired, 600)] == [
+        feed_id
+    ]
+
+
 async def test_feed_ttl_and_update_period_are_lower_bounds(rig: Rig) -> None:
     outcome = await rig.poll(rig.add_feed("/feeds/rss20.xml"))
     assert outcome.next_poll_at == NOW + timedelta(seconds=1800)  # <ttl>30</ttl> > 600 s
@@ -226,7 +255,7 @@ async def test_410_kills_the_feed_and_tells_chats_once(rig: Rig) -> None:
     assert (outcome.status, outcome.notify_chats) == ("dead", (42,))
     assert "has stopped working (HTTP 410)" in outcome.notice
     assert rig.feed(feed_id)["dead_notified"] is True
-    assert await rig.store.read(feed_queries.due_feeds, NOW + timedelta(days=30)) == []
+    assert await rig.store.write(feed_queries.claim_due_feeds, NOW + timedelta(days=30), 60) == []
     again = await rig.poll(feed_id)
     assert again.notify_chats == ()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, exists, func, or_, select, update
@@ -103,16 +103,32 @@ def sync_catalogue(conn: Connection, catalogue: Sequence[CatalogueFeed], now: da
     upsert(conn, settings, {"key": _CONFIG_URLS, "value": json.dumps(urls)}, ["key"], ["value"])
 
 
-def due_feeds(conn: Connection, now: datetime, limit: int = 1000) -> list[FeedRow]:
-    """Feeds to poll now, the most overdue first."""
+def claim_due_feeds(
+    conn: Connection, now: datetime, lease_s: float, limit: int = 1000
+) -> list[FeedRow]:
+    """Feeds to poll now, the most overdue first, leased to the caller for `lease_s` seconds.
+
+    Their `next_poll_at` moves `lease_s` ahead in this transaction (rows locked with SKIP
+    LOCKED on PostgreSQL), so another process sharing the database does not poll them too;
+    recording the poll sets the real next time, and a poller that dies is replaced when the
+    lease ends. The rows are returned as they were before the lease.
+    """
     due = or_(feeds.c.next_poll_at.is_(None), feeds.c.next_poll_at <= now)
     query = (
         select(feeds)
         .where(_POLLABLE, due)
         .order_by(feeds.c.next_poll_at.is_not(None), feeds.c.next_poll_at, feeds.c.id)
         .limit(limit)
+        .with_for_update(skip_locked=True)
     )
-    return [dict(row) for row in conn.execute(query).mappings()]
+    rows = [dict(row) for row in conn.execute(query).mappings()]
+    if rows:
+        leased = now + timedelta(seconds=lease_s)
+        ids = [row["id"] for row in rows]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            conn.execute(update(feeds).where(feeds.c.id.in_(chunk)).values(next_poll_at=leased))
+    return rows
 
 
 def pollable_feeds(conn: Connection) -> list[FeedRow]:
