@@ -7,6 +7,7 @@ Every method takes the chat id it acts for; expected problems raise `UserError` 
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import zoneinfo
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from bot.render import StoryView, escape
 from bot.search import TopicQuery, canonical, parse_topic_query
 from bot.store import chats as chat_queries
 from bot.store import feeds as feed_queries
+from bot.store import refs
 from bot.store import search as search_queries
 from bot.store.chats import ChatSettings
 from bot.store.engine import Store
@@ -124,6 +126,15 @@ def looks_like_url(value: str) -> bool:
     if value.lower().startswith(("http://", "https://")):
         return True
     return "." in value.split("/", 1)[0] and " " not in value
+
+
+_LINK_RE = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+
+
+def find_link(text: str) -> str | None:
+    """The first http(s) link in a message, without the punctuation that ends a sentence."""
+    match = _LINK_RE.search(text)
+    return match.group(0).rstrip(".,;:!?)]}") if match else None
 
 
 def normalise_url(value: str) -> str:
@@ -351,13 +362,15 @@ class Service:
         )
         return query, await self._page(rows, TOPIC_PAGE, page)
 
-    async def remember_query(self, key: str, query: str) -> None:
-        """Keep a topic query under a short key (for buttons: callback data is 64 bytes)."""
-        await self.store.write(search_queries.remember_query, key, query)
+    async def button_ref(self, kind: str, value: str) -> str:
+        """A 16-character key for `value` (a topic query, a feed URL) that buttons can carry."""
+        key = hashlib.sha256(value.encode()).hexdigest()[:16]
+        await self.store.write(refs.remember, kind, key, value)
+        return key
 
-    async def recall_query(self, key: str) -> str | None:
-        """The topic query kept under `key`, if any."""
-        return await self.store.read(search_queries.recall_query, key)
+    async def button_value(self, kind: str, key: str) -> str | None:
+        """The value behind a button's key, if any."""
+        return await self.store.read(refs.recall, kind, key)
 
     async def _page(self, rows: list[Any], size: int, page: int, **kw: Any) -> StoryPage:
         shown = rows[:size]

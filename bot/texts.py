@@ -41,7 +41,8 @@ START = (
     "Hello! I turn news feeds into short summaries in this chat.\n\n"
     "• /subscribe adds the default feeds, or <code>/subscribe &lt;feed URL&gt;</code> one feed.\n"
     "• /latest shows the newest stories, <code>/topic &lt;query&gt;</code> searches them.\n"
-    "• <code>/follow &lt;query&gt;</code> pushes stories on a topic from every feed.\n\n"
+    "• <code>/follow &lt;query&gt;</code> pushes stories on a topic from every feed.\n"
+    "• Or just send me a link to a site or feed.\n\n"
     "/help lists every command."
 )
 
@@ -50,6 +51,14 @@ ERROR = "Something went wrong; it has been logged."
 ADMINS_ONLY = "Only the group's administrators can change this. Anyone may use /latest and /topic."
 BOT_ADMINS_ONLY = "Only the bot's administrators can use /stats."
 BUTTON_EXPIRED = "This button has expired; run the command again."
+PASTED_LINK = "Subscribe this chat to {url}? New stories from it will arrive here."
+SUBSCRIBE_BUTTON = "Subscribe"
+SEARCH_OFFER = (
+    "Search the stories of the last {days} days for <code>{query}</code>? "
+    "(<code>/topic {query}</code> does the same; /help lists every command.)"
+)
+SEARCH_BUTTON = "Search"
+PLAIN_TEXT = "I answer commands: /help lists them."
 DONE = "Done."
 DIGEST_TITLE = "Your digest"
 

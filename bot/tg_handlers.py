@@ -10,12 +10,11 @@ use /latest and /topic.
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import re
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import (
     BaseHandler,
@@ -28,7 +27,8 @@ from telegram.ext import (
 
 from bot import render, texts
 from bot.errors import UserError
-from bot.service import LATEST_DEFAULT, LATEST_MAX, Service
+from bot.search import parse_topic_query
+from bot.service import LATEST_DEFAULT, LATEST_MAX, TOPIC_WINDOW_DAYS, Service, find_link
 from bot.store.chats import ChatSettings
 from bot.tg_admin import admin_only, may_change
 from bot.tg_replies import Callback, Context, edit, reply, replying, send, update_chat_id
@@ -47,6 +47,7 @@ from bot.tg_views import (
 log = logging.getLogger(__name__)
 
 SERVICE = "service"  # bot_data key of the Service
+QUERY_REF, URL_REF = "topic-query", "subscribe-url"  # kinds of values kept for buttons
 SEEN_CHATS = "seen_chats"  # bot_data key: {chat_id: title} already registered this run
 
 
@@ -187,15 +188,13 @@ async def _query_ref(context: Context, query: str) -> str:
     """
     if len(query.encode()) <= 40:
         return "q" + query
-    key = hashlib.sha256(query.encode()).hexdigest()[:16]
-    await _service(context).remember_query(key, query)
-    return "h" + key
+    return "h" + await _service(context).button_ref(QUERY_REF, query)
 
 
 async def _query_from_ref(context: Context, ref: str) -> str:
     if ref.startswith("q"):
         return ref[1:]
-    query = await _service(context).recall_query(ref[1:])
+    query = await _service(context).button_value(QUERY_REF, ref[1:])
     if query is None:
         raise UserError(texts.BUTTON_EXPIRED)
     return query
@@ -300,6 +299,31 @@ async def unknown_command(update: Update, context: Context) -> None:
         await reply(update, context, texts.UNKNOWN_COMMAND)
 
 
+@replying
+async def private_text(update: Update, context: Context) -> None:
+    """Plain text in a private chat: a link gets a Subscribe button, other text a Search one."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    link = find_link(message.text)
+    if link is not None:
+        key = await _service(context).button_ref(URL_REF, link)
+        button = InlineKeyboardButton(texts.SUBSCRIBE_BUTTON, callback_data=f"sub:{key}")
+        text = texts.PASTED_LINK.format(url=render.escape(link))
+        await reply(update, context, text, markup=InlineKeyboardMarkup([[button]]))
+        return
+    try:
+        query = parse_topic_query(message.text)
+    except UserError:
+        await reply(update, context, texts.PLAIN_TEXT)
+        return
+    ref = await _query_ref(context, query.text)
+    button = InlineKeyboardButton(texts.SEARCH_BUTTON, callback_data=f"topic:0:{ref}")
+    shown = render.escape(query.text)
+    text = texts.SEARCH_OFFER.format(days=TOPIC_WINDOW_DAYS, query=shown)
+    await reply(update, context, text, markup=InlineKeyboardMarkup([[button]]))
+
+
 # Inline buttons
 
 
@@ -344,6 +368,19 @@ async def follow_button(update: Update, context: Context) -> None:
     followed = await _service(context).follow(update_chat_id(update), query_text)
     await query.answer(plain(texts.FOLLOWED.format(query=followed)))
     await reply(update, context, texts.FOLLOWED.format(query=render.escape(followed)))
+
+
+@replying
+@admin_only
+async def subscribe_button(update: Update, context: Context) -> None:
+    """Subscribe under a link sent as plain text: `sub:<key>`."""
+    query, data = _callback(update)
+    url = await _service(context).button_value(URL_REF, data.split(":", 1)[1])
+    if url is None:
+        raise UserError(texts.BUTTON_EXPIRED)
+    title = await _service(context).subscribe(update_chat_id(update), url)
+    await query.answer()
+    await reply(update, context, texts.SUBSCRIBED.format(title=render.escape(title)))
 
 
 @replying
@@ -408,6 +445,11 @@ COMMAND_CALLBACKS: dict[str, Callback] = {
 }
 
 
+_PRIVATE_TEXT = (
+    filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
+)
+
+
 def build_handlers() -> dict[int, list[BaseHandler[Update, Any, Any]]]:
     """Every handler, by handler group (-1 registers chats before the commands run)."""
     commands: list[BaseHandler[Update, Any, Any]] = [
@@ -417,11 +459,13 @@ def build_handlers() -> dict[int, list[BaseHandler[Update, Any, Any]]]:
         CallbackQueryHandler(latest_button, pattern=r"^latest:\d+:\d+$"),
         CallbackQueryHandler(topic_button, pattern=r"^topic:\d+:"),
         CallbackQueryHandler(follow_button, pattern=r"^follow:"),
+        CallbackQueryHandler(subscribe_button, pattern=r"^sub:[0-9a-f]{16}$"),
         CallbackQueryHandler(unsubscribe_button, pattern=r"^unsub:\d+$"),
         CallbackQueryHandler(settings_button, pattern=r"^set:\w+:\w+$"),
     ]
     others: list[BaseHandler[Update, Any, Any]] = [
         MessageHandler(filters.COMMAND, unknown_command),
+        MessageHandler(_PRIVATE_TEXT, private_text),
         ChatMemberHandler(my_chat_member_command, ChatMemberHandler.MY_CHAT_MEMBER),
     ]
     tracking: list[BaseHandler[Update, Any, Any]] = [MessageHandler(filters.ALL, track_chat)]

@@ -20,11 +20,10 @@ from bot.search import (
     to_tsquery,
 )
 from bot.store.engine import Store
+from bot.store.refs import recall, remember
 from bot.store.schema import feeds, stories, story_sources
 from bot.store.search import (
     latest_stories,
-    recall_query,
-    remember_query,
     search_stories,
     story_feed_names,
     story_matches,
@@ -212,12 +211,13 @@ def test_latest_stories_newest_first_visible_only(store: Store) -> None:
     assert store.read_sync(story_feed_names, [other_story]) == {other_story: ["Other"]}
 
 
-def test_long_queries_are_kept_under_their_key(store: Store) -> None:
+def test_long_button_values_are_kept_under_their_key(store: Store) -> None:
     query = "election " + " ".join(f"word{i}" for i in range(30))
-    store.write_sync(remember_query, "0123456789abcdef", query)
-    store.write_sync(remember_query, "0123456789abcdef", query)  # pressing twice is fine
-    assert store.read_sync(recall_query, "0123456789abcdef") == query
-    assert store.read_sync(recall_query, "fedcba9876543210") is None
+    store.write_sync(remember, "topic-query", "0123456789abcdef", query)
+    store.write_sync(remember, "topic-query", "0123456789abcdef", query)  # twice is fine
+    assert store.read_sync(recall, "topic-query", "0123456789abcdef") == query
+    assert store.read_sync(recall, "subscribe-url", "0123456789abcdef") is None
+    assert store.read_sync(recall, "topic-query", "fedcba9876543210") is None
 
 
 def test_compacted_stories_keep_title_summary_and_keywords(store: Store) -> None:

@@ -81,6 +81,12 @@ class Bot:
         await self.feed(command_update(name, args, chat_id=chat, user_id=user, **kw))
         return self.api.sent_messages(chat)[before:]
 
+    async def say(self, text: str, *, chat: int = PRIVATE) -> list[dict[str, Any]]:
+        """Send plain text (no command) in `chat`; the messages the bot sent in reply."""
+        before = len(self.api.sent_messages(chat))
+        await self.feed(message_update(text, chat_id=chat))
+        return self.api.sent_messages(chat)[before:]
+
     async def text(self, name: str, args: str = "", **kw: Any) -> str:
         """The plain text of the single reply to a command."""
         [reply] = await self.command(name, args, **kw)
@@ -694,3 +700,28 @@ def test_admin_cache_expires_and_prunes() -> None:
     cache.put(-100, -1, True)  # the 10,001st entry drops every expired one
     assert len(cache) == 1
     assert cache.get(-100, -1) is True
+
+
+async def test_a_link_sent_as_text_offers_a_subscribe_button(bot: Bot) -> None:
+    url = bot.feeds.url_for("/feeds/rss20.xml") + "?utm_source=" + "x" * 40
+    [offer] = await bot.say(f"Look at this feed: {url}.")
+    assert url in offer["plain_text"]
+    data = buttons(offer)[texts.SUBSCRIBE_BUTTON]
+    assert len(data.encode()) <= 64
+    [done] = await bot.press(data, offer)
+    assert "Subscribed to" in done["plain_text"]
+    assert len(bot.store.read_sync(subscribed_feed_ids, PRIVATE)) == 1
+
+
+async def test_other_text_offers_a_search_that_shows_topic_results(bot: Bot) -> None:
+    bot.store.write_sync(_seed_stories)
+    [offer] = await bot.say("cheese")
+    assert "/topic cheese" in offer["plain_text"]
+    await bot.press(buttons(offer)[texts.SEARCH_BUTTON], offer)
+    assert "Cheese prices rise" in bot.current(offer)["text"]
+    [hint] = await bot.say("-only -exclusions")  # not a usable query: just the hint
+    assert hint["plain_text"] == texts.PLAIN_TEXT
+
+
+async def test_plain_text_in_groups_gets_no_reply(bot: Bot) -> None:
+    assert await bot.say("https://example.org/feed and some chatter", chat=GROUP_CHAT_ID) == []

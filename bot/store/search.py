@@ -24,8 +24,7 @@ from sqlalchemy import (
 )
 
 from bot.search import TopicQuery, to_fts5, to_tsquery
-from bot.store.schema import feeds, settings, stories, story_sources
-from bot.store.sql import insert_ignore
+from bot.store.schema import feeds, stories, story_sources
 
 VISIBLE_STATES = ("ready", "matched")
 
@@ -113,18 +112,3 @@ def story_feed_names(conn: Connection, story_ids: Sequence[int]) -> dict[int, li
     for row in conn.execute(stmt):
         names.setdefault(row.story_id, []).append(row.name)
     return names
-
-
-_QUERY_KEY = "topic-query:"  # settings rows that keep long topic queries for buttons
-
-
-def remember_query(conn: Connection, key: str, query: str) -> None:
-    """Keep a topic query under a short key, so buttons that name it survive restarts."""
-    insert_ignore(conn, settings, {"key": _QUERY_KEY + key, "value": query}, ["key"])
-
-
-def recall_query(conn: Connection, key: str) -> str | None:
-    """The topic query kept under `key`, if any."""
-    stmt = select(settings.c.value).where(settings.c.key == _QUERY_KEY + key)
-    value = conn.execute(stmt).scalar()
-    return None if value is None else str(value)
