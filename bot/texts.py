@@ -42,7 +42,7 @@ START = (
     "• /subscribe adds the default feeds, or <code>/subscribe &lt;feed URL&gt;</code> one feed.\n"
     "• /latest shows the newest stories, <code>/topic &lt;query&gt;</code> searches them.\n"
     "• <code>/follow &lt;query&gt;</code> pushes stories on a topic from every feed.\n"
-    "• Or just send me a link to a site or feed.\n\n"
+    "• In a private chat, you can also just send me a link to a site or feed.\n\n"
     "/help lists every command."
 )
 
