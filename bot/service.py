@@ -368,9 +368,12 @@ class Service:
         await self.store.write(refs.remember, kind, key, value)
         return key
 
-    async def button_value(self, kind: str, key: str) -> str | None:
-        """The value behind a button's key, if any."""
-        return await self.store.read(refs.recall, kind, key)
+    async def button_value(self, kind: str, key: str) -> str:
+        """The value behind a button's key; a `UserError` when the store has none."""
+        value = await self.store.read(refs.recall, kind, key)
+        if value is None:
+            raise UserError(texts.BUTTON_EXPIRED)
+        return value
 
     async def _page(self, rows: list[Any], size: int, page: int, **kw: Any) -> StoryPage:
         shown = rows[:size]

@@ -194,10 +194,7 @@ async def _query_ref(context: Context, query: str) -> str:
 async def _query_from_ref(context: Context, ref: str) -> str:
     if ref.startswith("q"):
         return ref[1:]
-    query = await _service(context).button_value(QUERY_REF, ref[1:])
-    if query is None:
-        raise UserError(texts.BUTTON_EXPIRED)
-    return query
+    return await _service(context).button_value(QUERY_REF, ref[1:])
 
 
 async def _topic_view(
@@ -376,8 +373,6 @@ async def subscribe_button(update: Update, context: Context) -> None:
     """Subscribe under a link sent as plain text: `sub:<key>`."""
     query, data = _callback(update)
     url = await _service(context).button_value(URL_REF, data.split(":", 1)[1])
-    if url is None:
-        raise UserError(texts.BUTTON_EXPIRED)
     title = await _service(context).subscribe(update_chat_id(update), url)
     await query.answer()
     await reply(update, context, texts.SUBSCRIBED.format(title=render.escape(title)))
