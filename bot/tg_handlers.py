@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 SERVICE = "service"  # bot_data key of the Service
 QUERY_REF, URL_REF = "topic-query", "subscribe-url"  # kinds of values kept for buttons
+INLINE_QUERY_BYTES = 40  # a topic query this short rides in the callback data itself
 SEEN_CHATS = "seen_chats"  # bot_data key: {chat_id: title} already registered this run
 
 
@@ -186,7 +187,7 @@ async def _query_ref(context: Context, query: str) -> str:
     A query too long to carry is kept in the store under its hash, so the buttons still
     work after a restart.
     """
-    if len(query.encode()) <= 40:
+    if len(query.encode()) <= INLINE_QUERY_BYTES:
         return "q" + query
     return "h" + await _service(context).button_ref(QUERY_REF, query)
 
@@ -312,10 +313,12 @@ async def private_text(update: Update, context: Context) -> None:
     try:
         query = parse_topic_query(message.text)
     except UserError:
+        query = None
+    # Chatter is not stored: only a query short enough to ride in the button gets one.
+    if query is None or len(query.text.encode()) > INLINE_QUERY_BYTES:
         await reply(update, context, texts.PLAIN_TEXT)
         return
-    ref = await _query_ref(context, query.text)
-    button = InlineKeyboardButton(texts.SEARCH_BUTTON, callback_data=f"topic:0:{ref}")
+    button = InlineKeyboardButton(texts.SEARCH_BUTTON, callback_data=f"topic:0:q{query.text}")
     shown = render.escape(query.text)
     text = texts.SEARCH_OFFER.format(days=TOPIC_WINDOW_DAYS, query=shown)
     await reply(update, context, text, markup=InlineKeyboardMarkup([[button]]))

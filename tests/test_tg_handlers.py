@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, select, update
 from telegram import Update
 from telegram.ext import Application
 
@@ -30,7 +30,7 @@ from bot.http_fetch import HttpFetcher
 from bot.render import MESSAGE_LIMIT
 from bot.store.chats import get_chat, list_topics, subscribed_feed_ids
 from bot.store.engine import Store
-from bot.store.schema import feeds
+from bot.store.schema import feeds, settings
 from bot.tg_admin import AdminCache
 from tests.support.databases import sqlite_url
 from tests.support.feed_server import FeedServer
@@ -721,6 +721,16 @@ async def test_other_text_offers_a_search_that_shows_topic_results(bot: Bot) -> 
     assert "Cheese prices rise" in bot.current(offer)["text"]
     [hint] = await bot.say("-only -exclusions")  # not a usable query: just the hint
     assert hint["plain_text"] == texts.PLAIN_TEXT
+    [long] = await bot.say("what do you think about all of the news stories today?")
+    assert long["plain_text"] == texts.PLAIN_TEXT  # long chatter: no button, nothing stored
+    stored = bot.store.read_sync(
+        lambda conn: (
+            conn.execute(select(settings.c.key).where(settings.c.key.like("topic-%")))
+            .scalars()
+            .all()
+        )
+    )
+    assert stored == []
 
 
 async def test_plain_text_in_groups_gets_no_reply(bot: Bot) -> None:
