@@ -5,10 +5,13 @@ followed by hand (at most `fetch.max_redirects`; a 301/308 chain sets `permanent
 connect/read/total timeouts, a size cap enforced while streaming, a global concurrency limit
 and a per-host limit, and an identifying User-Agent.
 
-The address guard (`bot.netguard`) runs on every hop unless `fetch.allow_private_networks`:
-IP literals are checked here (aiohttp skips the resolver for them) and host names are checked
-inside the resolver, on the very addresses aiohttp then connects to, so a DNS answer cannot
-change between the check and the connection (DNS rebinding).
+The address guard (`bot.netguard`) runs on every hop unless `fetch.allow_private_networks`,
+three times: on the URL's host as aiohttp reads it (IDNA-mapped, so `127。0。0。1` is an IP
+literal here too); inside the resolver, on the very addresses a host name resolves to (so a DNS
+answer cannot change between the check and the connection: DNS rebinding); and in the socket
+factory, on the peer address of every socket just before it connects, IP literals included
+(aiohttp skips the resolver for them). The last one holds whatever spelling slips past the
+first.
 
 aiohttp rather than httpx: with 50 concurrent requests httpx.AsyncClient degraded badly while
 aiohttp kept 3,000+ requests/s on one core (see benchmarks/ingest.py).
@@ -25,15 +28,23 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from types import TracebackType
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import aiohttp
+from aiohappyeyeballs import AddrInfoType
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
 from bot.config import FetchConfig
 from bot.errors import BlockedAddressError, FetchError
-from bot.netguard import check_address, check_hostname, check_url, parse_address
+from bot.netguard import (
+    block_reason,
+    check_address,
+    check_hostname,
+    check_target,
+    check_url,
+    url_host,
+)
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, "
@@ -68,6 +79,19 @@ class FetchResult:
     retry_after_s: float | None
     max_age_s: int | None
     elapsed_s: float
+
+
+class BlockedSocketError(OSError):
+    """The socket factory refused a peer address (aiohttp wraps it in ClientConnectorError)."""
+
+
+def guarded_socket(addr_info: AddrInfoType) -> socket.socket:
+    """A socket for `addr_info`, unless its peer address is blocked: the check at connect time."""
+    family, type_, proto, _, address = addr_info
+    reason = block_reason(str(address[0]))
+    if reason is not None:
+        raise BlockedSocketError(f"blocked address {address[0]} ({reason})")
+    return socket.socket(family=family, type=type_, proto=proto)
 
 
 class GuardedResolver(AbstractResolver):
@@ -155,10 +179,15 @@ class HttpFetcher:
         """Create the client session (inside the running event loop)."""
         cfg = self.config
         resolver = self._resolver
-        if not cfg.allow_private_networks:
+        guard = not cfg.allow_private_networks
+        if guard:
             resolver = GuardedResolver(resolver)
         connector = aiohttp.TCPConnector(
-            limit=cfg.max_concurrency, limit_per_host=0, ttl_dns_cache=60, resolver=resolver
+            limit=cfg.max_concurrency,
+            limit_per_host=0,
+            ttl_dns_cache=60,
+            resolver=resolver,
+            socket_factory=guarded_socket if guard else None,
         )
         self._session = aiohttp.ClientSession(
             connector=connector,
@@ -237,6 +266,10 @@ class HttpFetcher:
                 return await self._result(resp, url, permanent, started)
         except (BlockedAddressError, FetchError):
             raise
+        except aiohttp.ClientConnectorError as exc:
+            if isinstance(exc.os_error, BlockedSocketError):
+                raise BlockedAddressError(str(exc.os_error)) from None
+            raise FetchError(self._client_error_text(exc)) from None
         except aiohttp.ClientError as exc:
             raise FetchError(self._client_error_text(exc)) from None
 
@@ -308,14 +341,10 @@ def checked_host(url: str, allow_private_networks: bool) -> str:
     A pure function of its arguments, so it is cached: steady-state polls ask about the same
     URLs again and again. Refusals raise and are never cached.
     """
-    check_url(url)
-    host = urlsplit(url).hostname or ""
-    if not allow_private_networks:
-        if parse_address(host) is not None:
-            check_address(host)
-        else:
-            check_hostname(host)
-    return host
+    if allow_private_networks:
+        check_url(url)
+        return url_host(url)
+    return check_target(url)
 
 
 def _timeout_text(seconds: float) -> str:

@@ -5,12 +5,19 @@ a URL resolves to (on every redirect hop) must be a public unicast address: not 
 private, link-local, multicast, reserved, unspecified, shared (CGNAT 100.64/10), documentation
 or benchmarking space, nor an IPv6 form that embeds one of those (IPv4-mapped, 6to4, NAT64,
 Teredo). `bot.http_fetch` calls these functions; they never touch the network.
+
+The host is read exactly as the HTTP client reads it (`url_host`: yarl's IDNA/UTS-46 mapping),
+not as `urllib` does: `127。0。0。1`, `１２７.0.0.1` and `①②⑦.0.0.1` are `127.0.0.1` to aiohttp,
+which then connects without asking the resolver. `check_target` is the one check of a URL's
+host; `bot.http_fetch` also checks every socket's peer address just before it connects.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from urllib.parse import urlsplit
+
+from yarl import URL
 
 from bot.errors import BlockedAddressError, FetchError
 
@@ -20,6 +27,7 @@ _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
 _BLOCKED_HOSTNAMES = ("localhost", ".localhost", ".local", ".internal", ".localdomain")
+MAX_URL_CHARS = 2000
 
 
 def parse_address(ip: str) -> IPAddress | None:
@@ -116,8 +124,24 @@ def check_address(ip: str) -> None:
         raise BlockedAddressError(f"blocked address {ip} ({reason})")
 
 
+def url_host(url: str) -> str:
+    """The host `url` connects to, as aiohttp reads it: IDNA-mapped, no brackets, no final dot.
+
+    Raises `FetchError` for a URL the HTTP client could not use either.
+    """
+    try:
+        host = URL(url).raw_host
+    except (ValueError, TypeError, UnicodeError):
+        raise FetchError("not a valid URL") from None
+    return (host or "").strip("[]").rstrip(".").lower()
+
+
 def check_url(url: str) -> None:
     """Raise `FetchError` unless `url` is an http(s) URL with a sane host and port."""
+    if len(url) > MAX_URL_CHARS:
+        raise FetchError(f"the URL is longer than {MAX_URL_CHARS:,} characters")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        raise FetchError("the URL contains control characters")
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -132,8 +156,25 @@ def check_url(url: str) -> None:
         raise FetchError("URLs with a user name or password are not fetched")
     if port == 0:
         raise FetchError("the URL has an invalid port")
-    if any(ch.isspace() or ord(ch) < 32 for ch in host):
+    if any(ch.isspace() for ch in host) or ("%" in host and ":" not in host):
         raise FetchError("the URL host contains invalid characters")
+    if not url_host(url):
+        raise FetchError("the URL has no host name")
+
+
+def check_target(url: str) -> str:
+    """Check `url` and the host it connects to (an address or a local name); return the host.
+
+    Host names that are not addresses are checked again, on what they resolve to, by the
+    fetcher's resolver.
+    """
+    check_url(url)
+    host = url_host(url)
+    if parse_address(host) is not None:
+        check_address(host)
+    else:
+        check_hostname(host)
+    return host
 
 
 def check_hostname(host: str) -> None:

@@ -21,6 +21,7 @@ from bot.config import CatalogueFeed, Config
 from bot.errors import FeedError, FetchError, UserError
 from bot.feeds import ParsedFeed, canonical_url, parse_feed
 from bot.matching import update_digest_settings
+from bot.netguard import MAX_URL_CHARS, url_host
 from bot.render import StoryView, escape
 from bot.search import TopicQuery, canonical, parse_topic_query
 from bot.store import chats as chat_queries
@@ -138,12 +139,24 @@ def find_link(text: str) -> str | None:
 
 
 def normalise_url(value: str) -> str:
-    """Add `https://` to a bare host; refuse anything but http(s)."""
+    """Add `https://` to a bare host; refuse anything but a well-formed http(s) URL."""
+    if len(value) > MAX_URL_CHARS:
+        raise UserError(texts.URL_TOO_LONG.format(limit=f"{MAX_URL_CHARS:,}"))
     url = value if value.lower().startswith(("http://", "https://")) else "https://" + value
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+        url_host(url)
+    except (ValueError, FetchError):
+        raise UserError(texts.NOT_A_URL.format(names="")) from None
     if not parts.netloc or parts.scheme.lower() not in {"http", "https"}:
         raise UserError(texts.NOT_A_URL.format(names=""))
     return url
+
+
+def shown_url(url: str) -> str:
+    """A URL for a reply: escaped, and cut to 200 characters so the reply always fits."""
+    return escape(url if len(url) <= 200 else url[:199] + "…")
 
 
 class Service:
@@ -305,22 +318,22 @@ class Service:
         if not parsed.is_feed and parsed.alternate_feeds:
             parsed, final_url = await self._fetch_parsed(parsed.alternate_feeds[0])
         if not parsed.is_feed:
-            raise UserError(texts.NOT_A_FEED.format(url=escape(url)))
+            raise UserError(texts.NOT_A_FEED.format(url=shown_url(url)))
         return canonical_url(final_url), parsed.title, parsed.site_url
 
     async def _fetch_parsed(self, url: str) -> tuple[ParsedFeed, str]:
         if self.fetcher is None:
-            raise UserError(texts.FETCH_FAILED.format(url=escape(url), reason="no fetcher"))
+            raise UserError(texts.FETCH_FAILED.format(url=shown_url(url), reason="no fetcher"))
         try:
             result = await self.fetcher.fetch(url)
         except FetchError as exc:
             raise UserError(
-                texts.FETCH_FAILED.format(url=escape(url), reason=escape(str(exc)))
+                texts.FETCH_FAILED.format(url=shown_url(url), reason=escape(str(exc)))
             ) from None
         try:
             return parse_feed(result.body, result.url), str(result.url)
         except FeedError:
-            raise UserError(texts.NOT_A_FEED.format(url=escape(url))) from None
+            raise UserError(texts.NOT_A_FEED.format(url=shown_url(url))) from None
 
     async def unsubscribe(self, chat_id: int, value: str) -> tuple[str, int]:
         """Unsubscribe by name, URL or id, or `all`; (removed name, count removed)."""

@@ -80,6 +80,7 @@ NOT_A_FEED = (
     "{url} is not a feed and links to none. "
     "Send the address of an RSS or Atom feed, e.g. <code>/subscribe https://example.com/rss</code>."
 )
+URL_TOO_LONG = "That address is longer than {limit} characters, so it is not a feed I can fetch."
 FETCH_FAILED = "I could not fetch {url}: {reason}. Check the address and try again."
 FEED_LIMIT = (
     "This chat has reached its limit of {limit} feeds. "

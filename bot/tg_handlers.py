@@ -27,6 +27,7 @@ from telegram.ext import (
 
 from bot import render, texts
 from bot.errors import UserError
+from bot.netguard import MAX_URL_CHARS
 from bot.search import parse_topic_query
 from bot.service import LATEST_DEFAULT, LATEST_MAX, TOPIC_WINDOW_DAYS, Service, find_link
 from bot.store.chats import ChatSettings
@@ -304,6 +305,9 @@ async def private_text(update: Update, context: Context) -> None:
     if message is None or not message.text:
         return
     link = find_link(message.text)
+    if link is not None and len(link) > MAX_URL_CHARS:
+        await reply(update, context, texts.URL_TOO_LONG.format(limit=f"{MAX_URL_CHARS:,}"))
+        return
     if link is not None:
         key = await _service(context).button_ref(URL_REF, link)
         button = InlineKeyboardButton(texts.SUBSCRIBE_BUTTON, callback_data=f"sub:{key}")

@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import socket
 import zlib
 from dataclasses import replace
 
+import aiohttp
 import pytest
+from aiohappyeyeballs import AddrInfoType
 from aiohttp.abc import AbstractResolver, ResolveResult
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.config import FetchConfig
 from bot.errors import BlockedAddressError, FetchError
-from bot.http_fetch import HTML_ACCEPT, HttpFetcher, RetryLaterError, parse_max_age
+from bot.http_fetch import (
+    HTML_ACCEPT,
+    BlockedSocketError,
+    HttpFetcher,
+    RetryLaterError,
+    guarded_socket,
+    parse_max_age,
+)
+from tests.support.address_spellings import LOOPBACK_SPELLINGS
 from tests.support.feed_server import FeedServer, loopback_answer
+from tests.support.listener import CountingListener
 
 CONFIG = FetchConfig(
     allow_private_networks=True, read_timeout_s=1.0, connect_timeout_s=1.0, total_timeout_s=5.0
@@ -246,3 +260,66 @@ async def test_concurrency_limits(
     async with HttpFetcher(config) as fetcher:
         await asyncio.gather(*(fetcher.fetch(url) for _ in range(4)))
     assert feed_server.max_in_flight == expected
+
+
+GUARDED = replace(CONFIG, allow_private_networks=False)
+
+
+@pytest.mark.parametrize("host", LOOPBACK_SPELLINGS)
+async def test_no_spelling_of_loopback_makes_a_connection(host: str) -> None:
+    with CountingListener() as listener:
+        async with HttpFetcher(GUARDED, resolver=StaticResolver()) as fetcher:
+            with pytest.raises(BlockedAddressError, match=r"^blocked address "):
+                await fetcher.fetch(f"http://{host}:{listener.port}/secret")
+        assert listener.connections() == 0
+
+
+async def test_socket_factory_refuses_a_blocked_peer_whatever_the_url_said() -> None:
+    """The connect-time check alone: a session that skips the URL check still cannot connect."""
+    with CountingListener() as listener:
+        connector = aiohttp.TCPConnector(socket_factory=guarded_socket)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            with pytest.raises(aiohttp.ClientConnectorError) as caught:
+                await session.get(f"http://127.0.0.1:{listener.port}/secret")
+        assert isinstance(caught.value.os_error, BlockedSocketError)
+        assert str(caught.value.os_error) == "blocked address 127.0.0.1 (loopback)"
+        assert listener.connections() == 0
+
+
+@pytest.mark.parametrize(
+    "addr_info",
+    [
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.1", 80)),
+        (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::ffff:127.0.0.1", 80, 0, 0)),
+        (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("fe80::1%1", 80, 0, 1)),
+    ],
+)
+def test_guarded_socket_refuses_blocked_peers(addr_info: AddrInfoType) -> None:
+    with pytest.raises(BlockedSocketError, match="blocked address"):
+        guarded_socket(addr_info)
+
+
+def test_guarded_socket_opens_for_public_peers() -> None:
+    sock = guarded_socket((socket.AF_INET, socket.SOCK_STREAM, 6, "", ("8.8.8.8", 80)))
+    sock.close()  # never connected
+
+
+_HOST_CHARS = st.sampled_from(
+    list("0123456789abcdefxlocalhostABCDEFX.:[]%@")
+    + list("。．｡①②⑦０１２７⁰¹²⁷𝟎𝟏𝟐𝟕ⓛⓞⓒⓐⓗⓢⓣＬＯＣＡＨＳＴⅼ\u00ad\u200b\u2024\ufe52")
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(host=st.text(_HOST_CHARS, min_size=1, max_size=24) | st.text(min_size=1, max_size=12))
+def test_random_unicode_hosts_never_reach_a_blocked_address(host: str) -> None:
+    """Any host, resolved by a DNS that says 127.0.0.1 for every name, makes no connection."""
+
+    async def attempt(port: int) -> None:
+        async with HttpFetcher(GUARDED, resolver=StaticResolver()) as fetcher:
+            with contextlib.suppress(FetchError):
+                await fetcher.fetch(f"http://{host}:{port}/secret")
+
+    with CountingListener() as listener:
+        asyncio.run(attempt(listener.port))
+        assert listener.connections() == 0

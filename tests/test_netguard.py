@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from bot.errors import BlockedAddressError, FetchError
-from bot.netguard import block_reason, check_address, check_hostname, check_url, is_blocked_address
+from bot.netguard import (
+    block_reason,
+    check_address,
+    check_hostname,
+    check_target,
+    check_url,
+    is_blocked_address,
+    url_host,
+)
+from tests.support.address_spellings import LOOPBACK_SPELLINGS, PRIVATE_SPELLINGS
 
 BLOCKED = [
     ("127.0.0.1", "loopback"),
@@ -105,3 +114,53 @@ def test_local_host_names_are_blocked(host: str) -> None:
 
 def test_public_host_name_passes() -> None:
     check_hostname("news.example.org")
+
+
+@pytest.mark.parametrize("host", LOOPBACK_SPELLINGS + PRIVATE_SPELLINGS)
+def test_every_spelling_of_a_local_address_is_refused(host: str) -> None:
+    with pytest.raises(BlockedAddressError, match=r"^blocked address .+ \(.+\)$"):
+        check_target(f"http://{host}:8080/secret")
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("http://127。0。0。1:81/x", "127.0.0.1"),
+        ("http://①②⑦.0.0.1/x", "127.0.0.1"),
+        ("http://ＬＯＣＡＬＨＯＳＴ./x", "localhost"),
+        ("http://[::FFFF:127.0.0.1]/x", "::ffff:7f00:1"),
+        ("https://Bücher.Example/x", "xn--bcher-kva.example"),
+        ("https://news.example.org./x", "news.example.org"),
+    ],
+)
+def test_url_host_reads_the_host_as_the_http_client_does(url: str, host: str) -> None:
+    assert url_host(url) == host
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://news.example.org/a",
+        "https://bücher.example/",
+        "http://8.8.8.8/",
+        "http://[2606:4700:4700::1111]/",
+    ],
+)
+def test_public_targets_pass(url: str) -> None:
+    check_target(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("https://[::1", "not a valid URL"),
+        ("https://exa\u200bmple.org/", "not a valid URL"),
+        ("https://example.org/" + "a" * 2001, "longer than 2,000 characters"),
+        ("https://example.org/\x00", "control characters"),
+        ("https://example.org\n.evil/", "control characters"),
+        ("http://%31%32%37.0.0.1/", "invalid characters"),
+    ],
+)
+def test_malformed_urls_are_refused_with_one_sentence(url: str, message: str) -> None:
+    with pytest.raises(FetchError, match=message):
+        check_target(url)

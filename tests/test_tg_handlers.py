@@ -7,6 +7,7 @@ test); replies are read back from the stand-in, which validates them like Telegr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import socket
@@ -34,6 +35,7 @@ from bot.store.schema import feeds, settings
 from bot.tg_admin import AdminCache
 from tests.support.databases import sqlite_url
 from tests.support.feed_server import FeedServer
+from tests.support.listener import CountingListener
 from tests.support.tg_api import BotApiStandIn
 from tests.support.tg_html import utf16_len, validate_telegram_html
 from tests.support.tg_updates import (
@@ -140,9 +142,14 @@ def feed_server() -> Iterator[FeedServer]:
         yield server
 
 
-@pytest.fixture
-async def bot(api: BotApiStandIn, feed_server: FeedServer, tmp_path: Path) -> AsyncIterator[Bot]:
-    """The real Application, initialised against the stand-in, with an empty store."""
+@contextlib.asynccontextmanager
+async def running_bot(
+    api: BotApiStandIn, feed_server: FeedServer, tmp_path: Path, *, guarded: bool = False
+) -> AsyncIterator[Bot]:
+    """The real Application against the stand-in, with an empty store.
+
+    `guarded` turns the address guard on (as deployed); tests then reach no loopback server.
+    """
     config = Config(
         telegram=TelegramConfig(
             token=BOT_TOKEN,
@@ -152,7 +159,9 @@ async def bot(api: BotApiStandIn, feed_server: FeedServer, tmp_path: Path) -> As
             max_topics_per_chat=2,
         ),
         storage=StorageConfig(url=sqlite_url(tmp_path)),
-        fetch=FetchConfig(allow_private_networks=True, connect_timeout_s=2, read_timeout_s=2),
+        fetch=FetchConfig(
+            allow_private_networks=not guarded, connect_timeout_s=2, read_timeout_s=2
+        ),
         feeds=(
             CatalogueFeed(
                 url=feed_server.url_for("/feeds/atom10.xml"), name="World", default=True
@@ -170,6 +179,13 @@ async def bot(api: BotApiStandIn, feed_server: FeedServer, tmp_path: Path) -> As
     await app.shutdown()
     assert app.post_shutdown is not None
     await app.post_shutdown(app)
+
+
+@pytest.fixture
+async def bot(api: BotApiStandIn, feed_server: FeedServer, tmp_path: Path) -> AsyncIterator[Bot]:
+    """The real Application, initialised against the stand-in, with an empty store."""
+    async with running_bot(api, feed_server, tmp_path) as running:
+        yield running
 
 
 def _seed_stories(conn: Connection) -> dict[str, int]:
@@ -735,3 +751,34 @@ async def test_other_text_offers_a_search_that_shows_topic_results(bot: Bot) -> 
 
 async def test_plain_text_in_groups_gets_no_reply(bot: Bot) -> None:
     assert await bot.say("https://example.org/feed and some chatter", chat=GROUP_CHAT_ID) == []
+
+
+# Hostile input
+
+
+async def test_unicode_spellings_of_loopback_are_refused_without_a_connection(
+    api: BotApiStandIn, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    async with running_bot(api, feed_server, tmp_path, guarded=True) as guarded:
+        with CountingListener() as listener:
+            for host in ("127。0。0。1", "127．0．0．1", "①②⑦.0.0.1", "[::ffff:127.0.0.1]"):
+                answer = await guarded.text("subscribe", f"http://{host}:{listener.port}/s")
+                assert "could not fetch" in answer
+                assert "blocked address" in answer
+            answer = await guarded.text("subscribe", "http://169。254。169。254/latest")
+            assert "blocked address 169.254.169.254 (link-local)" in answer
+            assert listener.connections() == 0
+        assert guarded.store.read_sync(subscribed_feed_ids, PRIVATE) == []
+
+
+async def test_malformed_and_huge_urls_get_one_sentence(bot: Bot) -> None:
+    huge = "https://example.org/" + "a" * 4000
+    assert "longer than 2,000 characters" in await bot.text("subscribe", huge)
+    [reply] = await bot.say(f"look {huge}")
+    assert "longer than 2,000 characters" in reply["plain_text"]
+    assert "neither a feed URL" in await bot.text("subscribe", "https://[::1")
+    assert "neither a feed URL" in await bot.text("subscribe", "https://example.org:99999/")
+    long_ok = bot.feeds.url_for("/status/404?" + "q" * 1500)
+    answer = await bot.text("subscribe", long_ok)
+    assert "could not fetch" in answer
+    assert len(answer) < 600
