@@ -34,7 +34,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import feedparser
 
 from bot.errors import FeedError
-from bot.textnorm import html_to_text
+from bot.textnorm import html_to_text, strip_unsafe
 
 FEED_TYPES = frozenset(
     {"application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+xml"}
@@ -45,6 +45,7 @@ _PERIODS = {"hourly": 3600, "daily": 86_400, "weekly": 604_800, "monthly": 2_592
 _PERIODS["yearly"] = 31_536_000
 _XML_DECL = re.compile(rb"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _MAX_TEXT = 100_000
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,7 @@ def parse_feed(data: bytes, url: str, headers: Mapping[str, str] | None = None) 
         response_headers["content-type"] = content_type
     if _looks_like_html(data, content_type):
         return _web_page(data, url)
+    data = drop_bad_char_refs(data)
     parsed = _feedparse(data, response_headers)
     if not _usable(parsed):
         parsed = _feedparse(_as_utf8(data), {"content-location": url})
@@ -138,6 +140,27 @@ def parse_feed(data: bytes, url: str, headers: Mapping[str, str] | None = None) 
             return _web_page(data, url)
         raise FeedError("not a feed: the content could not be read as RSS or Atom")
     return _build(parsed, url)
+
+
+def drop_bad_char_refs(data: bytes) -> bytes:
+    """Remove `&#0;`, `&#xD800;` and other references to characters no text may hold.
+
+    One such reference in one entry made feedparser fail on the whole feed (it cannot encode a
+    lone surrogate); the other entries must still arrive.
+    """
+    if b"&#" not in data:
+        return data
+
+    def replace(match: re.Match[bytes]) -> bytes:
+        hex_digits, digits = match.groups()
+        if len(hex_digits or digits) > 8:
+            return b""
+        code = int(hex_digits, 16) if hex_digits else int(digits)
+        if code > 0x10FFFF or strip_unsafe(chr(code)) == "":
+            return b""
+        return match.group(0)
+
+    return _CHAR_REF.sub(replace, data)
 
 
 def _feedparse(data: bytes, headers: dict[str, str]) -> Any:
@@ -225,7 +248,7 @@ def _build(parsed: Any, url: str) -> ParsedFeed:
 def _entry(raw: Any, feed_url: str) -> Entry | None:
     title = _clean(raw.get("title", ""))
     link = _http_link(raw.get("link", ""), feed_url)
-    guid = str(raw.get("id") or "").strip()
+    guid = strip_unsafe(str(raw.get("id") or "")).strip()
     published = _published(raw)
     summary = _clean(raw.get("summary", ""))
     if not (title or link or guid or summary):
@@ -254,7 +277,7 @@ def _content(raw: Any) -> str:
 
 
 def _http_link(link: object, base: str) -> str:
-    text = str(link or "").strip()
+    text = strip_unsafe(str(link or "")).strip()
     if not text:
         return ""
     try:

@@ -14,6 +14,13 @@ _BLOCK_TAGS = frozenset(
 )
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template"})
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
+# NUL and other C0/C1 controls (tab, newline and carriage return kept), lone surrogates and
+# the non-characters U+FFFE/U+FFFF: PostgreSQL refuses NUL, UTF-8 cannot hold a surrogate, and
+# none of them is text a reader should see.
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# PostgreSQL's tsvector holds at most 1 MB of lexemes; a search document of at most this many
+# UTF-8 bytes stays well below it whatever the words are.
+SEARCH_DOC_MAX_BYTES = 256_000
 
 
 class _TextParser(HTMLParser):
@@ -39,6 +46,11 @@ class _TextParser(HTMLParser):
             self.parts.append(data)
 
 
+def strip_unsafe(text: str) -> str:
+    """`text` without NULs, control characters (but tab and newlines) and lone surrogates."""
+    return _UNSAFE.sub("", text)
+
+
 def html_to_text(markup: str) -> str:
     """Plain text of an HTML fragment: tags dropped, entities decoded, whitespace tidied."""
     if "<" not in markup and "&" not in markup:
@@ -53,14 +65,20 @@ def html_to_text(markup: str) -> str:
 
 
 def _tidy(text: str) -> str:
-    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
+    lines = (_SPACES.sub(" ", line).strip() for line in strip_unsafe(text).splitlines())
     return "\n".join(line for line in lines if line)
 
 
 def search_text(title: str, keywords: Iterable[str] | str, text: str) -> str:
     """The `stories.search_doc`: title, keywords and text, lower-cased and accent-free.
 
-    Uses `bot.search.normalise_text`, so the index and topic queries normalise alike.
+    Uses `bot.search.normalise_text`, so the index and topic queries normalise alike. Cut at a
+    word boundary to `SEARCH_DOC_MAX_BYTES`: one huge page must not make the index refuse it.
     """
     words = keywords if isinstance(keywords, str) else " ".join(keywords)
-    return normalise_text(f"{title} {words} {text}")
+    doc = normalise_text(f"{title} {words} {text}"[:SEARCH_DOC_MAX_BYTES])
+    encoded = doc.encode()
+    if len(encoded) <= SEARCH_DOC_MAX_BYTES:
+        return doc
+    cut = encoded[: SEARCH_DOC_MAX_BYTES + 1].decode(errors="ignore")
+    return cut.rsplit(" ", 1)[0]

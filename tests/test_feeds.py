@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.errors import FeedError
-from bot.feeds import canonical_url, discover_feeds, entry_key, parse_feed
+from bot.feeds import canonical_url, discover_feeds, drop_bad_char_refs, entry_key, parse_feed
 from bot.textnorm import html_to_text, search_text
 
 DATA = Path(__file__).parent / "data" / "feeds"
@@ -234,3 +234,28 @@ def test_external_entities_are_not_resolved() -> None:
     )
     feed = parse_feed(data, "https://a.example.org/feed")
     assert "root" not in feed.entries[0].title
+
+
+@pytest.mark.parametrize(
+    ("raw", "kept"),
+    [
+        (b"a&#0;b", b"ab"),
+        (b"a&#xD800;b&#55296;c", b"abc"),
+        (b"&#x1;&#127;&#x9F;&#xFFFE;", b""),
+        (b"&#99999999999;&#x110000;", b""),
+        (b"&#9;&#10;&#233;&#x1F600;&amp;", b"&#9;&#10;&#233;&#x1F600;&amp;"),
+    ],
+)
+def test_references_to_impossible_characters_are_dropped(raw: bytes, kept: bytes) -> None:
+    assert drop_bad_char_refs(raw) == kept
+
+
+def test_control_characters_never_reach_a_title() -> None:
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>T\x1b[31m</title><item>'
+        b"<title>Bell\x07 and\x00 NUL &#x85;</title><link>http://c.example/1</link></item>"
+        b"</channel></rss>"
+    )
+    parsed = parse_feed(body, "http://c.example/feed")
+    assert parsed.title == "T[31m"
+    assert [e.title for e in parsed.entries] == ["Bell and NUL"]

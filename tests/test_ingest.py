@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Connection, func, select, update
 
 from bot.config import CatalogueFeed, Config, FetchConfig, PollConfig
+from bot.feeds import parse_feed
 from bot.http_fetch import HttpFetcher
 from bot.ingest import Poller, backlog_keys, sort_newest_first
 from bot.store import feeds as feed_queries
 from bot.store.engine import Store
 from bot.store.schema import chats, feeds, stories, story_sources, subscriptions
+from bot.store.stories import record_entries
 from tests.support.feed_data import rss
 from tests.support.feed_server import FeedServer, LoopbackOnlyResolver
 
@@ -383,3 +388,74 @@ def test_feed_urls_are_stored_in_canonical_form(rig: Rig) -> None:
     assert first == second
     assert rig.feed(first)["url"] == "https://example.org/feed"
     assert rig.store.read_sync(feed_queries.feed_by_url, "https://EXAMPLE.org/feed#x") is not None
+
+
+POISON_FEED = (
+    b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Poison&#0;</title>'
+    b"<item><title>Good one</title><link>http://p.example/1</link><description>ok</description>"
+    b"</item><item><title>NUL &#0; here\x01</title><link>http://p.example/2</link>"
+    b"<description>a\x00b</description></item>"
+    b"<item><title>Lone &#xD800; surrogate &#55296; and &#99999999999;</title>"
+    b"<link>http://p.example/3&#x1;</link><guid>tag:p.example,2026:3&#0;</guid>"
+    b"<description>c&#xDFFF;d</description></item></channel></rss>"
+)
+
+
+async def test_bad_characters_in_one_entry_do_not_reject_the_feed(rig: Rig) -> None:
+    rig.server.add("/poison.xml", POISON_FEED)
+    feed_id = rig.add_feed("/poison.xml")
+    for _ in range(2):  # and the next poll is not a failure either
+        outcome = await rig.poll(feed_id)
+        assert outcome.status == "ok", outcome  # type: ignore[attr-defined]
+        rig.store.write_sync(
+            lambda conn: conn.execute(update(feeds).values(etag=None, content_hash=None))
+        )
+
+    def titles(conn: Connection) -> list[tuple[str, str, str]]:
+        query = select(stories.c.title, stories.c.teaser, stories.c.key).order_by(stories.c.id)
+        return [(r.title, r.teaser, r.key) for r in conn.execute(query)]
+
+    assert rig.store.read_sync(titles) == [
+        ("Good one", "ok", "http://p.example/1"),
+        ("NUL here", "ab", "http://p.example/2"),
+        ("Lone surrogate and", "cd", "guid:tag:p.example,2026:3"),
+    ]
+    assert rig.feed(feed_id)["title"] == "Poison"
+
+
+_TITLE_BYTES = st.binary(max_size=40) | st.text(max_size=20).map(
+    lambda t: t.encode("utf-8", "surrogatepass")
+)
+
+
+def test_random_bytes_in_titles_never_fail_a_poll(store: Store) -> None:
+    """Whatever bytes a stranger puts in titles, the good entry is stored and the poll is ok."""
+    examples = itertools.count()
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(junk=st.lists(_TITLE_BYTES, min_size=1, max_size=3))
+    def poll_once(junk: list[bytes]) -> None:
+        n = next(examples)
+        site = f"http://r{n}.example".encode()
+        items = b"".join(
+            b"<item><title>" + j + b"</title><link>" + site + b"/" + str(i).encode() + b"</link>"
+            b"<description>" + j + b"</description></item>"
+            for i, j in enumerate(junk)
+        )
+        body = (
+            b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>R</title>'
+            b"<item><title>Good</title><link>"
+            + site
+            + b"/good</link></item>"
+            + items
+            + b"</channel></rss>"
+        )
+        feed_url = site.decode() + "/feed"
+        feed_id = store.write_sync(feed_queries.add_feed, feed_url, NOW, name=f"r{n}")
+        parsed = parse_feed(body, feed_url)
+        recorded = store.write_sync(record_entries, feed_id, parsed.entries, NOW)
+        assert recorded.new >= 1
+        keys = store.read_sync(lambda c: set(c.execute(select(stories.c.key)).scalars()))
+        assert site.decode() + "/good" in keys
+
+    poll_once()

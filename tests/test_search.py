@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -29,6 +30,7 @@ from bot.store.search import (
     story_matches,
 )
 from bot.store.stories import compact_stories
+from bot.textnorm import SEARCH_DOC_MAX_BYTES, search_text
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 _keys = itertools.count(1)
@@ -63,7 +65,7 @@ def add_story(
         "summary": summary,
         "keywords": keywords,
         "published_at": published or NOW - timedelta(hours=1),
-        "search_doc": normalise_text(f"{title} {keywords} {text}"),
+        "search_doc": search_text(title, keywords, text),
         "state": state,
         "created_at": NOW,
         "updated_at": NOW,
@@ -275,3 +277,35 @@ def test_compacted_stories_keep_title_summary_and_keywords(store: Store) -> None
 
     assert found("cables") == {ids["recent"], ids["unmatched"]}  # old text left the index
     assert found("harbour") == {ids["old"]}  # its title and keywords did not
+
+
+def distinct_words(count: int, seed: int = 7) -> str:
+    """`count` different made-up words: a page no index can shrink by folding repeats."""
+    rng = random.Random(seed)
+    letters = "abcdefghijklmnopqrstuvwxyzäöüéèß"
+    return " ".join(
+        "".join(rng.choice(letters) for _ in range(rng.randint(6, 12))) + str(n)
+        for n in range(count)
+    )
+
+
+def test_search_doc_is_capped_at_a_word_boundary() -> None:
+    huge = distinct_words(150_000)
+    doc = search_text("Headline", "kw", huge)
+    assert len(doc.encode()) <= SEARCH_DOC_MAX_BYTES
+    assert doc.startswith("headline kw ")
+    assert huge.startswith(doc.split(" ", 2)[2].split(" ")[0])
+    last = doc.split(" ")[-1]
+    assert f" {last} " in f" {normalise_text(huge)} "  # a whole word, not a cut one
+
+
+def test_a_page_of_a_million_distinct_characters_is_stored_and_found(store: Store) -> None:
+    """PostgreSQL refuses a tsvector over 1 MB; the capped document never reaches that."""
+    huge = distinct_words(150_000)
+    assert len(huge.encode()) > 1_500_000
+    story_id = store.write_sync(add_story, "Flood of words", huge)
+    other = store.write_sync(add_story, "Quiet harbour news", "Boats stay home.")
+    assert store.read_sync(story_matches, story_id, parse_topic_query("flood"))
+    assert _titles(store, "flood") == ["Flood of words"]
+    assert _titles(store, "harbour") == ["Quiet harbour news"]
+    assert other

@@ -184,3 +184,19 @@ def test_upgrade_from_the_first_revision_keeps_rows(db_url: str) -> None:
     row = store.read_sync(lambda conn: conn.execute(select(feeds)).one())
     assert (row.url, row.content_hash, row.status) == ("https://news.example.org/rss", None, "new")
     store.close()
+
+
+def test_no_text_field_can_carry_a_nul_or_a_lone_surrogate(store: Store) -> None:
+    """The last line behind the parsers: PostgreSQL refuses NUL, UTF-8 has no surrogates."""
+    now = datetime(2026, 11, 25, tzinfo=UTC)
+
+    def write(conn: Connection) -> None:
+        conn.execute(
+            insert(chats).values(
+                id=1, kind="group", title="Ops\x00\ud800 room\x07", created_at=now, updated_at=now
+            )
+        )
+
+    store.write_sync(write)
+    title = store.read_sync(lambda c: c.execute(select(chats.c.title)).scalar_one())
+    assert title == "Ops room"

@@ -29,6 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 
+from bot.textnorm import strip_unsafe
+
 metadata = MetaData()
 
 
@@ -56,18 +58,37 @@ class UTCDateTime(TypeDecorator[datetime]):
         return result
 
 
+class CleanText(TypeDecorator[str]):
+    """Text stored without NULs, control characters or lone surrogates (`strip_unsafe`).
+
+    The parsers clean what strangers write already; this is the last line, so no field of any
+    table can make a write fail (PostgreSQL refuses NUL; UTF-8 cannot hold a surrogate).
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        """Clean the value on its way in."""
+        return None if value is None else strip_unsafe(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        """Read back as stored."""
+        return None if value is None else str(value)
+
+
 chats = Table(
     "chats",
     metadata,
     Column("id", BigInteger, primary_key=True, autoincrement=False),  # Telegram chat id
     Column("kind", String(16), nullable=False),  # private | group | supergroup | channel
-    Column("title", Text, nullable=False, server_default=""),
+    Column("title", CleanText, nullable=False, server_default=""),
     Column("active", Boolean, nullable=False, server_default="1"),
     Column("summary_sentences", Integer, nullable=False, server_default="3"),
     Column("link_previews", Boolean, nullable=False, server_default="0"),
     Column("digest_mode", String(16), nullable=False, server_default="instant"),  # or daily, off
-    Column("digest_times", Text, nullable=False, server_default=""),  # "08:00,18:30"
-    Column("timezone", Text, nullable=False, server_default="UTC"),
+    Column("digest_times", CleanText, nullable=False, server_default=""),  # "08:00,18:30"
+    Column("timezone", CleanText, nullable=False, server_default="UTC"),
     Column("last_digest_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
@@ -77,19 +98,19 @@ feeds = Table(
     "feeds",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("url", Text, nullable=False, unique=True),
-    Column("title", Text, nullable=False, server_default=""),
-    Column("site_url", Text, nullable=False, server_default=""),
-    Column("name", Text),  # catalogue name, NULL for feeds a chat added
+    Column("url", CleanText, nullable=False, unique=True),
+    Column("title", CleanText, nullable=False, server_default=""),
+    Column("site_url", CleanText, nullable=False, server_default=""),
+    Column("name", CleanText),  # catalogue name, NULL for feeds a chat added
     Column("is_catalogue", Boolean, nullable=False, server_default="0"),
     Column("is_default", Boolean, nullable=False, server_default="0"),
-    Column("etag", Text),
-    Column("last_modified", Text),
+    Column("etag", CleanText),
+    Column("last_modified", CleanText),
     Column("content_hash", String(64)),  # sha256 of the last body, for servers without validators
     Column("status", String(16), nullable=False, server_default="new"),  # new|ok|failing|dead
     Column("last_polled_at", UTCDateTime),
     Column("last_success_at", UTCDateTime),
-    Column("last_error", Text),
+    Column("last_error", CleanText),
     Column("last_error_at", UTCDateTime),
     Column("first_failure_at", UTCDateTime),
     Column("consecutive_failures", Integer, nullable=False, server_default="0"),
@@ -117,7 +138,7 @@ topics = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("chat_id", BigInteger, ForeignKey("chats.id", ondelete="CASCADE"), nullable=False),
-    Column("query", Text, nullable=False),
+    Column("query", CleanText, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("chat_id", "query", name="uq_topics_chat_query"),
 )
@@ -126,19 +147,19 @@ stories = Table(
     "stories",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("key", Text, nullable=False, unique=True),  # stable identity, see bot.feeds
+    Column("key", CleanText, nullable=False, unique=True),  # stable identity, see bot.feeds
     Column("feed_id", Integer, ForeignKey("feeds.id", ondelete="SET NULL")),  # first carrier
-    Column("url", Text, nullable=False, server_default=""),
-    Column("title", Text, nullable=False, server_default=""),
+    Column("url", CleanText, nullable=False, server_default=""),
+    Column("title", CleanText, nullable=False, server_default=""),
     Column("published_at", UTCDateTime),
-    Column("teaser", Text, nullable=False, server_default=""),  # the feed's description
-    Column("text", Text, nullable=False, server_default=""),
-    Column("summary", Text, nullable=False, server_default=""),  # sentences, one per line
-    Column("keywords", Text, nullable=False, server_default=""),  # comma-separated
+    Column("teaser", CleanText, nullable=False, server_default=""),  # the feed's description
+    Column("text", CleanText, nullable=False, server_default=""),
+    Column("summary", CleanText, nullable=False, server_default=""),  # sentences, one per line
+    Column("keywords", CleanText, nullable=False, server_default=""),  # comma-separated
     Column("language", String(16), nullable=False, server_default=""),
-    Column("signature", Text, nullable=False, server_default=""),  # near-duplicate signature
+    Column("signature", CleanText, nullable=False, server_default=""),  # near-duplicate signature
     # Lower-cased, accent-free title + keywords + text: what full-text search indexes.
-    Column("search_doc", Text, nullable=False, server_default=""),
+    Column("search_doc", CleanText, nullable=False, server_default=""),
     Column("duplicate_of", Integer, ForeignKey("stories.id", ondelete="SET NULL")),
     Column("state", String(16), nullable=False, server_default="new"),  # new | ready | seen
     Column("created_at", UTCDateTime, nullable=False),
@@ -153,9 +174,9 @@ story_sources = Table(
     "story_sources",
     metadata,
     Column("feed_id", Integer, ForeignKey("feeds.id", ondelete="CASCADE"), nullable=False),
-    Column("item_key", Text, nullable=False),
+    Column("item_key", CleanText, nullable=False),
     Column("story_id", Integer, ForeignKey("stories.id", ondelete="CASCADE"), nullable=False),
-    Column("url", Text, nullable=False, server_default=""),
+    Column("url", CleanText, nullable=False, server_default=""),
     Column("first_seen_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("feed_id", "item_key"),
 )
@@ -169,13 +190,13 @@ deliveries = Table(
     Column("story_id", Integer, ForeignKey("stories.id", ondelete="CASCADE"), nullable=False),
     # pending | sending | sent | failed | cancelled
     Column("state", String(16), nullable=False, server_default="pending"),
-    Column("reason", Text, nullable=False, server_default=""),  # "feed:12" or "topic:syria"
+    Column("reason", CleanText, nullable=False, server_default=""),  # "feed:12" or "topic:syria"
     Column("message_id", BigInteger),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("due_at", UTCDateTime, nullable=False),
-    Column("claimed_by", Text),
+    Column("claimed_by", CleanText),
     Column("claimed_at", UTCDateTime),
-    Column("last_error", Text),
+    Column("last_error", CleanText),
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
     UniqueConstraint("chat_id", "story_id", name="uq_deliveries_chat_story"),
@@ -186,6 +207,6 @@ Index("ix_deliveries_state_due", deliveries.c.state, deliveries.c.due_at)
 settings = Table(
     "settings",
     metadata,
-    Column("key", Text, primary_key=True),
-    Column("value", Text, nullable=False),
+    Column("key", CleanText, primary_key=True),
+    Column("value", CleanText, nullable=False),
 )
