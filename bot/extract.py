@@ -15,6 +15,10 @@ from typing import TYPE_CHECKING, cast
 if TYPE_CHECKING:
     from trafilatura.settings import Document
 
+# Bounds on what one page may cost: trafilatura's time grows with the page, so a page is cut
+# to MAX_PAGE_CHARS before extraction, and a story keeps at most MAX_TEXT_CHARS of text.
+MAX_PAGE_CHARS = 2_000_000
+MAX_TEXT_CHARS = 200_000
 _MAX_FURNITURE_WORDS = 25
 _MAX_HEADLINE_WORDS = 25
 
@@ -78,7 +82,11 @@ def extract_article(html: str, url: str | None = None) -> ExtractedArticle:
     doc = cast(
         "Document | None",
         trafilatura.bare_extraction(
-            html, url=url, with_metadata=True, include_comments=False, include_tables=False
+            html[:MAX_PAGE_CHARS],
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=False,
         ),
     )
     if doc is None:
@@ -101,8 +109,11 @@ def extract_text_article(text: str) -> ExtractedArticle:
 
 
 def clean_story_text(text: str) -> str:
-    """Drop page-furniture lines and everything after a late comment form or footer."""
-    lines = [" ".join(line.split()) for line in text.splitlines()]
+    """Drop page-furniture lines and everything after a late comment form or footer.
+
+    At most `MAX_TEXT_CHARS` of text are read and kept.
+    """
+    lines = [" ".join(line.split()) for line in text[:MAX_TEXT_CHARS].splitlines()]
     kept: list[str] = []
     for index, line in enumerate(lines):
         if not line:

@@ -18,6 +18,7 @@ _CONNECTORS = frozenset({"al", "bin", "de", "del", "der", "di", "la", "le", "van
 _NAME_WEIGHT = 2.0
 _TITLE_WEIGHT = 2.0
 _MIN_LENGTH = 3
+MAX_INPUT_CHARS = 50_000  # keywords of a story are in its first pages; bounds the cost
 _CALENDAR = frozenset(
     {
         "monday",
@@ -59,7 +60,8 @@ def extract_keywords(
     stop = _stop_words(language)
     scores: defaultdict[str, float] = defaultdict(float)
     shown: dict[str, str] = {}
-    for source, weight in ((text, 1.0), (title or "", _TITLE_WEIGHT)):
+    sources = ((text[:MAX_INPUT_CHARS], 1.0), ((title or "")[:1000], _TITLE_WEIGHT))
+    for source, weight in sources:
         for term, is_name in _terms(source, stop):
             key = term.lower()
             scores[key] += weight * (_NAME_WEIGHT if is_name else 1.0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections import Counter
 from dataclasses import dataclass
 
 from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
@@ -25,6 +26,11 @@ from bot.summary_text import summary_of_length
 
 MAX_SENTENCES = 5
 MAX_CANDIDATES = 60  # bounds the O(n^2) TextRank graph on very long pages
+# Bounds that make a summary's cost linear in a bounded input, whatever a page holds: the
+# lead of a story is what a summary takes (60 candidates fit in far less than this), and a
+# "sentence" of thousands of words without a full stop is cut.
+MAX_INPUT_CHARS = 30_000
+MAX_SENTENCE_CHARS = 1_000
 MIN_WORDS = 4  # shorter pieces are captions or labels ("(HT Photo)")
 TITLE_OVERLAP = 0.8  # a sentence this close to the title repeats it
 
@@ -87,7 +93,8 @@ class _TextRank(TextRankSummarizer):  # type: ignore[misc]
 
     @staticmethod
     def _rate_sentences_edge(words1: list[str], words2: list[str]) -> float:
-        rank = sum(words2.count(w) for w in words1)
+        counts = Counter(words2)  # sum(words2.count(w) for w in words1), in linear time
+        rank = sum(counts[w] for w in words1)
         if rank == 0:
             return 0.0
         norm = math.log(len(words1)) + math.log(len(words2))
@@ -111,7 +118,11 @@ def summarise(
     language: str | None = None,
     weights: Weights = DEFAULT_WEIGHTS,
 ) -> Summary:
-    """Pick up to `sentences` (0-5) sentences of `text`, at most `max_chars` in all."""
+    """Pick up to `sentences` (0-5) sentences of `text`, at most `max_chars` in all.
+
+    Only the first `MAX_INPUT_CHARS` of `text` are read.
+    """
+    text = text[:MAX_INPUT_CHARS]
     code = normalise_language(language) if language else detect_language(text)
     count = max(0, min(sentences, MAX_SENTENCES))
     candidates = _candidates(text, title or "", tokenizer_language(code))
@@ -137,7 +148,8 @@ def _candidates(text: str, title: str, language: str) -> list[str]:
     title_words = _word_set(title, tokenizer)
     found: list[str] = []
     for part in text.split("\n\n"):
-        for sentence in map(strip_dateline, tokenizer.to_sentences(part)):
+        for piece in tokenizer.to_sentences(part):
+            sentence = strip_dateline(_cut_sentence(piece))
             if is_furniture(sentence) or _overlap(_word_set(sentence, tokenizer), title_words) >= (
                 TITLE_OVERLAP
             ):
@@ -209,6 +221,13 @@ def _shorten(sentence: str, max_chars: int) -> str:
     """Cut one over-long sentence at a word boundary, ending with an ellipsis."""
     cut = sentence[: max(0, max_chars - 1)].rsplit(" ", 1)[0].rstrip(" ,;:")
     return f"{cut}…"
+
+
+def _cut_sentence(sentence: str) -> str:
+    """A sentence cut to `MAX_SENTENCE_CHARS` at a word boundary (most are far shorter)."""
+    if len(sentence) <= MAX_SENTENCE_CHARS:
+        return sentence
+    return _shorten(sentence, MAX_SENTENCE_CHARS)
 
 
 def _word_set(text: str, tokenizer: SentenceTokenizer) -> frozenset[str]:
