@@ -23,6 +23,7 @@ from bot.errors import FetchError, UserError
 from bot.http_fetch import HttpFetcher
 from bot.ingest import FeedOutcome, Poller, PollReport
 from bot.netguard import check_url
+from bot.schedule import story_workers
 from bot.store import feeds as feed_queries
 from bot.store.engine import Store
 from bot.store.sql import utcnow
@@ -52,9 +53,13 @@ def poll_command(args: argparse.Namespace, config: Config) -> int:
 
 async def run_poll_once(store: Store, config: Config) -> None:
     """Poll every feed once, enrich what is new, and print what happened."""
-    async with HttpFetcher(config.fetch) as fetcher:
-        report = await Poller(store, fetcher, config).poll_all_once(utcnow())
-        enriched = await _enrich_all(Enricher(store, fetcher, config))
+    workers = story_workers(config)
+    try:
+        async with HttpFetcher(config.fetch) as fetcher:
+            report = await Poller(store, fetcher, config).poll_all_once(utcnow())
+            enriched = await _enrich_all(Enricher(store, fetcher, config, workers))
+    finally:
+        workers.close()
     for outcome in report.outcomes:
         print(format_outcome(outcome))
     for chat_id, notice in report.notices():
@@ -73,18 +78,22 @@ async def _enrich_all(enricher: Enricher) -> int:
 
 async def run_poll_loop(store: Store, config: Config, ticks: int | None = None) -> None:
     """Poll the due feeds and enrich every `poll.tick_s`, forever (or `ticks` times)."""
+    workers = story_workers(config)
     async with HttpFetcher(config.fetch) as fetcher:
         poller = Poller(store, fetcher, config)
-        enricher = Enricher(store, fetcher, config)
+        enricher = Enricher(store, fetcher, config, workers)
         tick = 0
-        while ticks is None or tick < ticks:
-            if tick:
-                await asyncio.sleep(config.poll.tick_s)
-            report = await poller.poll_due(utcnow())
-            enriched = await _enrich_all(enricher)
-            if report.outcomes or enriched:
-                print(format_totals(report, enriched), flush=True)
-            tick += 1
+        try:
+            while ticks is None or tick < ticks:
+                if tick:
+                    await asyncio.sleep(config.poll.tick_s)
+                report = await poller.poll_due(utcnow())
+                enriched = await _enrich_all(enricher)
+                if report.outcomes or enriched:
+                    print(format_totals(report, enriched), flush=True)
+                tick += 1
+        finally:
+            workers.close()
 
 
 def format_outcome(outcome: FeedOutcome) -> str:

@@ -80,6 +80,7 @@ class PollConfig:
     tick_s: int = 15
     dead_after_s: int = 259_200
     first_poll_items: int = 3
+    max_page_fetches: int = 50  # story pages fetched per feed per poll; the rest use feed text
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,8 @@ class SummaryConfig:
     sentences: int = 3
     max_chars: int = 600
     keywords: int = 5
+    workers: int = 0  # processes that extract and summarise; 0 means one per core
+    story_timeout_s: float = 5.0  # a story's budget in a worker, then feed text stands in
 
 
 @dataclass(frozen=True)
@@ -314,9 +317,12 @@ def _validate(config: Config) -> None:
     _check_range("poll.tick_s", config.poll.tick_s, 1, 3600)
     _check_range("poll.dead_after_s", config.poll.dead_after_s, 60, 604_800 * 52)
     _check_range("poll.first_poll_items", config.poll.first_poll_items, 0, 1000)
+    _check_range("poll.max_page_fetches", config.poll.max_page_fetches, 0, 10_000)
     _check_range("summary.sentences", config.summary.sentences, 0, 5)
     _check_range("summary.max_chars", config.summary.max_chars, 100, 3000)
     _check_range("summary.keywords", config.summary.keywords, 0, 20)
+    _check_range("summary.workers", config.summary.workers, 0, 64)
+    _check_positive("summary.story_timeout_s", config.summary.story_timeout_s)
     for name in ("global_per_s", "private_per_s", "group_per_min", "retry_base_s"):
         _check_positive(f"delivery.{name}", getattr(config.delivery, name))
     _check_range("delivery.max_attempts", config.delivery.max_attempts, 1, 100)

@@ -21,6 +21,7 @@ import itertools
 import logging
 import os
 import socket
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -30,8 +31,10 @@ from typing import Any, Literal, Protocol
 
 from sqlalchemy import Connection, Row
 
+from bot.backoff import Backoff
 from bot.config import DeliveryConfig
 from bot.digest import DigestEntry, DigestSlot, Outgoing, chat_zone, compose_chat, digest_slots_of
+from bot.errors import StoreError
 from bot.matching import match_ready
 from bot.pacing import Pacer
 from bot.render import StoryView
@@ -150,15 +153,27 @@ class Dispatcher:
         return report
 
     async def run_forever(self, stop: asyncio.Event) -> None:
-        """Match and send every `delivery.sender_tick_s` until `stop` is set."""
+        """Match and send every `delivery.sender_tick_s` until `stop` is set.
+
+        While the database is down, one line per try, with backoff (`bot.backoff`).
+        """
+        backoff = Backoff()
         while not stop.is_set():
+            wait = self.config.sender_tick_s
             try:
                 await self.match_ready(self.clock())
                 await self.send_due(self.clock())
+            except StoreError as exc:
+                wait = max(wait, backoff.failed(time.monotonic()))
+                log.warning("delivery: %s; trying again in %.0f s", exc, wait)
             except Exception:
-                log.exception("delivery round failed; trying again next tick")
+                wait = max(wait, backoff.failed(time.monotonic()))
+                log.exception("delivery round failed; trying again in %.0f s", wait)
+            else:
+                if backoff.succeeded():
+                    log.info("delivery: working again")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.config.sender_tick_s)
+                await asyncio.wait_for(stop.wait(), wait)
 
     # Feeding: claim rows while fewer than about two seconds of sends are queued.
 

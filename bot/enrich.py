@@ -1,11 +1,16 @@
 """Step 2 of a story's flow: fetch its page, extract, summarise, and spot near-duplicates.
 
-`Enricher.enrich_pending(now)` takes the stories in state 'new', fetches each page (same
-guards as feeds; skipped when `fetch.fetch_pages` is false), and computes, off the event loop,
-the text, summary, keywords, language, near-duplicate signature and search document. A page
-that fails or yields too little text never blocks a story: the feed's content, then its teaser,
-stand in. A story whose signature matches a story of the last two days becomes 'duplicate'
-(its sources move to the original); the others become 'ready'.
+`Enricher.run_forever(stop)` (the bot) and `enrich_pending(now)` (one pass) lease stories in
+state 'new' to this process, and handle each on its own task: fetch its page (same guards as
+feeds; skipped when `fetch.fetch_pages` is false or the poll's page budget is spent), then
+compute the text, summary, keywords, language, near-duplicate signature and search document
+in a worker process with a time budget (`summary.story_timeout_s`). Stories never wait for
+each other: one slow page or one hostile text delays only itself. A page that fails, times
+out or yields too little text never blocks a story: the feed's content, then its teaser,
+stand in, and the reason is kept in `stories.enrich_error`. A story that cannot be saved is
+isolated (its lease makes it wait) and given up after `MAX_ATTEMPTS` claims. A story whose
+signature matches a story of the last two days becomes 'duplicate' (its sources move to the
+original); the others become 'ready'.
 
 `summary` holds the longest summary a chat may ask for (5 sentences, within
 `summary.max_chars`), one per line in article order, each with its pick rank
@@ -16,14 +21,18 @@ which is exactly the n-sentence summary.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
+from bot.backoff import Backoff
 from bot.config import Config, SummaryConfig
-from bot.errors import FetchError
+from bot.errors import FetchError, StoreError
 from bot.extract import clean_story_text, extract_article
 from bot.http_fetch import HTML_ACCEPT, HttpFetcher
 from bot.keywords import extract_keywords
@@ -31,7 +40,12 @@ from bot.language import detect_language
 from bot.neardup import is_near_duplicate, text_signature
 from bot.store.engine import Store
 from bot.store.sql import utcnow
-from bot.store.stories import pending_enrichment, recent_signatures, save_enrichment
+from bot.store.stories import (
+    claim_enrichment,
+    recent_signatures,
+    record_enrichment_failure,
+    save_enrichment,
+)
 from bot.summarise import MAX_SENTENCES, summarise
 from bot.summary_text import store_summary
 from bot.textnorm import search_text
@@ -41,6 +55,10 @@ log = logging.getLogger(__name__)
 MIN_PAGE_CHARS = 300  # less than this from a page means extraction failed
 MIN_SIGNATURE_WORDS = 50  # shorter texts give signatures too weak to call duplicates
 DUPLICATE_WINDOW = timedelta(days=2)
+MAX_ATTEMPTS = 3  # claims of one story before it is given up ('failed')
+LEASE_S = 180.0  # a story claimed by a process that died is claimed again after this
+SIGNATURES_MAX_AGE_S = 30.0  # how long the recent signatures read from the store are reused
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -67,10 +85,36 @@ def choose_text(page_text: str, content: str, teaser: str) -> tuple[str, str]:
     return max(candidates, key=lambda c: len(c[0]))
 
 
+class Workers(Protocol):
+    """Where CPU-bound work runs: `bot.workers.ProcessWorkers`, with a time budget."""
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)` elsewhere; `WorkError` when it runs out of time or its worker dies."""
+        ...
+
+
+def warm_up() -> None:
+    """Load the models a worker needs before it takes its first story (off its budget)."""
+    sample = "<html><body><article><p>" + "The council met. " * 40 + "</p></article></body>"
+    story = {"url": "https://example.org/a", "title": "Warm-up", "text": "", "teaser": ""}
+    enrich_story(story, sample + "</html>", SummaryConfig())
+
+
+def teaser_enrichment(story: Mapping[str, Any]) -> Enrichment:
+    """The story from its title and teaser alone: cheap, for when everything else failed."""
+    teaser = clean_story_text(story["teaser"] or "")
+    title = story["title"] or ""
+    return Enrichment(teaser, "", "", "", "", search_text(title, "", teaser), "teaser")
+
+
 def enrich_story(
     story: Mapping[str, Any], page_html: str | None, config: SummaryConfig
 ) -> Enrichment:
-    """Compute text, summary, keywords, language, signature and search doc (CPU-bound)."""
+    """Compute text, summary, keywords, language, signature and search doc (CPU-bound).
+
+    Every step bounds its own input (see `bot.extract`, `bot.summarise`, `bot.keywords`,
+    `bot.neardup`, `bot.textnorm`), so the cost is linear in a bounded input.
+    """
     page_text = extract_article(page_html, story["url"] or None).text if page_html else ""
     text, source = choose_text(
         page_text, clean_story_text(story["text"] or ""), story["teaser"] or ""
@@ -120,31 +164,90 @@ def decode_html(body: bytes, content_type: str) -> str:
 
 
 class Enricher:
-    """Turns 'new' stories into 'ready' (or 'duplicate') ones."""
+    """Turns 'new' stories into 'ready' (or 'duplicate') ones, each story on its own."""
 
     def __init__(
         self,
         store: Store,
         fetcher: HttpFetcher,
         config: Config,
+        workers: Workers,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.store = store
         self.fetcher = fetcher
         self.config = config
+        self.workers = workers
         self.clock = clock
+        self.concurrency = max(4, config.fetch.max_concurrency)
+        self.counts = {"page": 0, "content": 0, "teaser": 0, "fallback": 0, "store_errors": 0}
+        self._in_flight: dict[int, asyncio.Task[None]] = {}
+        self._recent: list[tuple[int, str]] = []
+        self._recent_at: datetime | None = None
+        self._saving = asyncio.Lock()  # saves one at a time, so duplicates are decided in order
 
     async def enrich_pending(self, now: datetime | None = None, limit: int = 50) -> int:
-        """Enrich up to `limit` stories in state 'new'; return how many were done."""
-        now = now or self.clock()
-        rows = await self.store.read(pending_enrichment, limit)
+        """Enrich up to `limit` stories in state 'new', concurrently; return how many."""
+        tasks = await self._claim(now or self.clock(), limit)
+        if tasks:
+            await asyncio.gather(*tasks)
+        return len(tasks)
+
+    async def run_forever(self, stop: asyncio.Event, tick_s: float = 1.0) -> None:
+        """Keep up to `concurrency` stories in flight until `stop` is set, then cancel them.
+
+        Cancelled stories keep their lease and are enriched again once it ends (here or by
+        another process), so stopping loses nothing.
+        """
+        stopping = asyncio.create_task(stop.wait())
+        backoff = Backoff()
+        try:
+            while not stop.is_set():
+                wait = tick_s
+                free = self.concurrency - len(self._in_flight)
+                if free > 0 and backoff.ready(time.monotonic()):
+                    try:
+                        await self._claim(self.clock(), free)
+                    except StoreError as exc:  # one line per try while the database is down
+                        wait = max(tick_s, backoff.failed(time.monotonic()))
+                        log.warning("enrichment: %s; trying again in %.0f s", exc, wait)
+                    else:
+                        if backoff.succeeded():
+                            log.info("enrichment: working again")
+                waiting: set[asyncio.Future[Any]] = {stopping, *self._in_flight.values()}
+                await asyncio.wait(waiting, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            for task in list(self._in_flight.values()):
+                task.cancel()
+            for task in list(self._in_flight.values()):
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def _claim(self, now: datetime, limit: int) -> list[asyncio.Task[None]]:
+        """Lease up to `limit` stories and start a task for each."""
+        rows = await self.store.write(
+            claim_enrichment, limit, now, LEASE_S, MAX_ATTEMPTS, tuple(self._in_flight)
+        )
         if not rows:
-            return 0
-        recent = await self.store.read(recent_signatures, now - DUPLICATE_WINDOW)
-        pages = await asyncio.gather(*(self.fetch_page(row["url"]) for row in rows))
-        for row, page in zip(rows, pages, strict=True):
-            await self._enrich_one(row, page, recent, now)
-        return len(rows)
+            return []
+        await self._refresh_recent(now)
+        tasks = []
+        for row in rows:
+            task = asyncio.create_task(self._guarded(row, now))
+            self._in_flight[row["id"]] = task
+            task.add_done_callback(functools.partial(self._done, row["id"]))
+            tasks.append(task)
+        return tasks
+
+    def _done(self, story_id: int, _task: asyncio.Task[None]) -> None:
+        self._in_flight.pop(story_id, None)
+
+    async def _refresh_recent(self, now: datetime) -> None:
+        age = (now - self._recent_at).total_seconds() if self._recent_at else None
+        if age is None or not 0 <= age < SIGNATURES_MAX_AGE_S:
+            self._recent = await self.store.read(recent_signatures, now - DUPLICATE_WINDOW)
+            self._recent_at = now
 
     async def fetch_page(self, url: str) -> str | None:
         """The HTML of a story's page, or None when pages are off or the fetch fails."""
@@ -160,27 +263,59 @@ class Enricher:
             return None
         return decode_html(result.body, content_type)
 
-    async def _enrich_one(
-        self, row: dict[str, Any], page: str | None, recent: list[tuple[int, str]], now: datetime
-    ) -> None:
+    async def _guarded(self, row: dict[str, Any], now: datetime) -> None:
         try:
-            done = await asyncio.to_thread(enrich_story, row, page, self.config.summary)
-        except Exception:  # a bug in one story's text must not block the others
-            log.exception("enriching story %s failed; using its teaser", row["id"])
-            teaser = row["teaser"] or ""
-            done = Enrichment(teaser, "", "", "", "", search_text(row["title"], "", teaser), "")
-        original = find_original(done.signature, recent, row["id"])
-        await self.store.write(
-            save_enrichment,
-            row["id"],
-            now,
-            text=done.text,
-            summary=done.summary,
-            keywords=done.keywords,
-            language=done.language,
-            signature=done.signature,
-            search_doc=done.search_doc,
-            duplicate_of=original,
-        )
+            await self._enrich_one(row, now)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a bug in one story must not stop the others
+            log.exception("enriching story %s failed", row["id"])
+
+    async def _enrich_one(self, row: dict[str, Any], now: datetime) -> None:
+        page = await self.fetch_page(row["url"] or "") if row["fetch_page"] else None
+        done, error = await self._compute(row, page)
+        self.counts[done.source or "teaser"] += 1
+        async with self._saving:  # a story is an original only once it is saved
+            await self._save(row, done, error, now)
+
+    async def _save(
+        self, row: dict[str, Any], done: Enrichment, error: str, now: datetime
+    ) -> None:
+        original = find_original(done.signature, self._recent, row["id"])
+        try:
+            await self.store.write(
+                save_enrichment,
+                row["id"],
+                now,
+                text=done.text,
+                summary=done.summary,
+                keywords=done.keywords,
+                language=done.language,
+                signature=done.signature,
+                search_doc=done.search_doc,
+                duplicate_of=original,
+                error=error,
+            )
+        except StoreError as exc:  # isolated to this story; its lease makes it wait
+            self.counts["store_errors"] += 1
+            log.warning("saving story %s failed (%s); it will be tried again", row["id"], exc)
+            with contextlib.suppress(StoreError):
+                await self.store.write(record_enrichment_failure, row["id"], now, str(exc))
+            return
         if original is None and done.signature:
-            recent.append((row["id"], done.signature))
+            self._recent.append((row["id"], done.signature))
+
+    async def _compute(self, row: dict[str, Any], page: str | None) -> tuple[Enrichment, str]:
+        """The enrichment, from the page, else the feed's text, else the teaser; and why."""
+        summary = self.config.summary
+        attempts: list[tuple[str, str | None]] = [("page", page)] if page else []
+        attempts.append(("feed text", None))
+        errors: list[str] = []
+        for what, html in attempts:
+            try:
+                return await self.workers.run(enrich_story, row, html, summary), "; ".join(errors)
+            except Exception as exc:  # out of time, a dead worker, or a bug: try with less
+                errors.append(f"{what}: {exc}")
+                log.warning("story %s: %s: %s", row["id"], what, exc)
+        self.counts["fallback"] += 1
+        return teaser_enrichment(row), "; ".join(errors)

@@ -8,6 +8,7 @@ The tree::
     ├── FetchError           an HTTP fetch failed (timeout, size cap, blocked address, status)
     │   └── BlockedAddressError   the URL resolves to a private, loopback or reserved address
     ├── FeedError            bytes that are not a usable feed
+    ├── WorkError            a story's extraction/summary ran out of time or lost its worker
     └── UserError            text that is safe to show in a chat, as the reply
 """
 
@@ -42,3 +43,7 @@ class FeedError(BotError):
 
 class UserError(BotError):
     """An expected problem whose message is shown to the user as it is."""
+
+
+class WorkError(BotError):
+    """A story's CPU work ran out of its time budget or lost its worker process."""

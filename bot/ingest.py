@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 WEB_PAGE_ERROR = "not a feed: the URL is a web page"
 _MAX_LOWER_BOUND_S = 86_400
-POLL_LEASE_S = 600.0  # a claimed feed is due again after this if its poller died
+POLL_LEASE_S = 60.0  # a claimed feed is due again after this if its poller died
 
 
 @dataclass(frozen=True)
@@ -271,7 +271,16 @@ class Poller:
             backlog_keys(parsed.entries, self.config.poll.first_poll_items) if first else set()
         )
         recorded = await self.store.write(
-            _record_poll, feed["id"], parsed, result, now, next_at, lower, backlog, digest
+            _record_poll,
+            feed["id"],
+            parsed,
+            result,
+            now,
+            next_at,
+            lower,
+            backlog,
+            digest,
+            self.config.poll.max_page_fetches,
         )
         return FeedOutcome(
             feed["id"],
@@ -369,9 +378,10 @@ def _record_poll(
     lower_s: int | None,
     backlog: set[str],
     digest: str | None,
+    page_budget: int,
 ) -> RecordResult:
     """One transaction: the poll's entries and the feed's success."""
-    recorded = record_entries(conn, feed_id, parsed.entries, now, backlog)
+    recorded = record_entries(conn, feed_id, parsed.entries, now, backlog, page_budget)
     feed_queries.record_success(
         conn,
         feed_id,

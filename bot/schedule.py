@@ -1,9 +1,17 @@
 """The bot's jobs on PTB's JobQueue (APScheduler 3, on the bot's own event loop).
 
-- `pipeline_job`, every `poll.tick_s`: poll the feeds that are due, enrich new stories, match
-  ready stories to chats (writing their deliveries), and tell chats once when a feed died.
-- the sender: `Dispatcher.run_forever` as a task of the Application, stopped and awaited at
-  shutdown so the send in flight finishes and its outcome is recorded.
+The stages run independently, so a slow or failing one never holds up another:
+
+- `poll_job`, every `poll.tick_s`: poll the feeds that are due; tell chats once when a feed
+  died.
+- the enricher: `Enricher.run_forever` as a task of the Application; each story on its own
+  task, its CPU work in worker processes with a time budget (`bot.workers`).
+- the sender: `Dispatcher.run_forever` as a task of the Application: every tick it matches
+  ready stories to chats (writing their deliveries) and sends what is due; stopped and
+  awaited at shutdown so the send in flight finishes and its outcome is recorded.
+
+While the database is down each stage logs one line per try and backs off (`bot.backoff`),
+rather than a traceback per tick.
 - `digest_job`: one `run_daily` job per distinct (local time, timezone) of the chats' digests,
   rebuilt from the store at start and every minute by `digest_schedule_job`, so schedules
   survive restarts and follow /digest changes. The rows already carry their digest time as
@@ -17,7 +25,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
+import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -25,23 +36,27 @@ from typing import Any
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, Job
 
+from bot.backoff import Backoff
 from bot.config import Config
 from bot.delivery import Dispatcher, digest_slots
 from bot.digest import DigestSlot
-from bot.enrich import Enricher
+from bot.enrich import Enricher, warm_up
+from bot.errors import StoreError
 from bot.http_fetch import HttpFetcher
 from bot.ingest import Poller
 from bot.store.engine import Store
 from bot.store.sql import utcnow
 from bot.store.stories import compact_stories
 from bot.tg_send import TelegramSender
+from bot.workers import ProcessWorkers
 
 log = logging.getLogger(__name__)
 
 PIPELINE = "pipeline"  # bot_data key
 DIGEST_JOB_PREFIX = "digest "
 DIGEST_REFRESH_S = 60.0
-ENRICH_BATCH = 50
+ENRICHER_STOP_S = 5.0  # shutdown waits this long for the enricher to drop its stories
+SENDER_STOP_S = 30.0  # and this long for the send in flight (a cut send could repeat)
 COMPACT_EVERY_S = 3600.0
 COMPACT_BATCH = 500
 COMPACT_BATCHES = 20  # at most 10,000 stories an hour, in short write transactions
@@ -56,9 +71,21 @@ class Pipeline:
     poller: Poller
     enricher: Enricher
     dispatcher: Dispatcher
+    workers: ProcessWorkers
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     sender_task: asyncio.Task[None] | None = None
+    enricher_task: asyncio.Task[None] | None = None
     slots: frozenset[DigestSlot] = frozenset()
+
+
+def story_workers(config: Config) -> ProcessWorkers:
+    """The worker processes for extraction and summaries, warmed up before their first story."""
+    return ProcessWorkers(
+        config.summary.workers,
+        config.summary.story_timeout_s,
+        warm_up=warm_up,
+        preload=("bot.enrich",),
+    )
 
 
 def register_jobs(application: AnyApplication, config: Config) -> None:
@@ -68,7 +95,7 @@ def register_jobs(application: AnyApplication, config: Config) -> None:
         raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
     job_kwargs = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
     job_queue.run_repeating(
-        pipeline_job, config.poll.tick_s, first=0.5, name="pipeline", job_kwargs=job_kwargs
+        poll_job, config.poll.tick_s, first=0.5, name="poll", job_kwargs=job_kwargs
     )
     job_queue.run_repeating(
         digest_schedule_job, DIGEST_REFRESH_S, first=0.1, name="digests", job_kwargs=job_kwargs
@@ -85,30 +112,66 @@ async def start_pipeline(application: AnyApplication) -> None:
     store: Store = application.bot_data["store"]
     fetcher: HttpFetcher = application.bot_data["fetcher"]
     dispatcher = Dispatcher(store, TelegramSender(application.bot), config.delivery)
-    pipeline = Pipeline(
-        Poller(store, fetcher, config), Enricher(store, fetcher, config), dispatcher
-    )
+    workers = story_workers(config)
+    enricher = Enricher(store, fetcher, config, workers)
+    pipeline = Pipeline(Poller(store, fetcher, config), enricher, dispatcher, workers)
     pipeline.sender_task = asyncio.create_task(dispatcher.run_forever(pipeline.stop))
+    pipeline.enricher_task = asyncio.create_task(enricher.run_forever(pipeline.stop))
     application.bot_data[PIPELINE] = pipeline
 
 
 async def stop_pipeline(application: AnyApplication) -> None:
-    """Stop the sender after the send in flight (call from `post_stop`)."""
+    """Stop the enricher and the sender within seconds (call from `post_stop`).
+
+    The sender finishes the send in flight; stories being enriched are abandoned with their
+    lease and enriched again later, so nothing is lost.
+    """
     pipeline: Pipeline | None = application.bot_data.get(PIPELINE)
-    if pipeline is None or pipeline.sender_task is None:
+    if pipeline is None:
         return
     pipeline.stop.set()
-    try:
-        await asyncio.wait_for(pipeline.sender_task, 30)
-    except TimeoutError:
-        log.warning("the sender did not stop within 30 s; cancelling it")
-        pipeline.sender_task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await pipeline.sender_task
+    pipeline.workers.close()
+    stages = (
+        ("enricher", pipeline.enricher_task, ENRICHER_STOP_S),
+        ("sender", pipeline.sender_task, SENDER_STOP_S),
+    )
+    for name, task, within_s in stages:
+        if task is None:
+            continue
+        try:
+            await asyncio.wait_for(asyncio.shield(task), within_s)
+        except TimeoutError:
+            log.warning("the %s did not stop within %g s; cancelling it", name, within_s)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
-async def pipeline_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Poll due feeds, enrich new stories, match ready ones; tell chats about dead feeds."""
+def store_gated(
+    job: Callable[[ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]],
+) -> Callable[[ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
+    """Run `job` unless its stage is backing off; a `StoreError` is one line, then a backoff."""
+    backoff = Backoff()
+
+    @functools.wraps(job)
+    async def gated(context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not backoff.ready(time.monotonic()):
+            return
+        try:
+            await job(context)
+        except StoreError as exc:
+            wait = backoff.failed(time.monotonic())
+            log.warning("%s: %s; trying again in %.0f s", job.__name__, exc, wait)
+            return
+        if backoff.succeeded():
+            log.info("%s: working again", job.__name__)
+
+    return gated
+
+
+@store_gated
+async def poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Poll due feeds; tell chats about dead feeds."""
     pipeline: Pipeline = context.bot_data[PIPELINE]
     report = await pipeline.poller.poll_due(utcnow())
     if report.new or report.failed:
@@ -120,11 +183,6 @@ async def pipeline_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         )
     for chat_id, text in report.notices():
         await _notify(context, chat_id, text)
-    while await pipeline.enricher.enrich_pending(utcnow(), ENRICH_BATCH) == ENRICH_BATCH:
-        pass
-    matched = await pipeline.dispatcher.match_ready(utcnow())
-    if matched:
-        log.info("matched stories to chats: %d deliveries written", matched)
 
 
 async def _notify(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str) -> None:
@@ -134,6 +192,7 @@ async def _notify(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str) -
         log.warning("could not tell chat %s that a feed died: %s", chat_id, exc)
 
 
+@store_gated
 async def digest_schedule_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """(Re)build one daily job per digest slot from the store."""
     pipeline: Pipeline = context.bot_data[PIPELINE]
@@ -152,6 +211,7 @@ async def digest_schedule_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     log.info("digest schedule: %d daily slot(s)", len(slots))
 
 
+@store_gated
 async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """At a digest time: match what is ready; the sender sends the digest on its next tick."""
     pipeline: Pipeline = context.bot_data[PIPELINE]
@@ -160,6 +220,7 @@ async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     await pipeline.dispatcher.match_ready(utcnow())
 
 
+@store_gated
 async def compact_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Drop the full text of stories older than `storage.keep_text_days`, a batch at a time."""
     config: Config = context.bot_data["config"]

@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import Config, SummaryConfig
+from bot.schedule import story_workers
 from bot.store.engine import Store
+from bot.workers import ProcessWorkers
 from tests.support.databases import postgres_schema_url, sqlite_url
 from tests.support.feed_server import FeedServer, serve_feeds
 
@@ -60,6 +63,14 @@ def store(db_url: str) -> Iterator[Store]:
     store.upgrade()
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def workers() -> Iterator[ProcessWorkers]:
+    """Real worker processes for story work, shared by the whole run (they start once)."""
+    pool = story_workers(Config(summary=SummaryConfig(workers=2)))
+    yield pool
+    pool.close()
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ import pytest
 
 from tests.support.bot_process import BotProcess, free_port, wait_until, write_config
 from tests.support.feed_server import FeedServer
+from tests.support.hostile_pages import many_short_paragraphs
 from tests.support.seed import FURNITURE, seed_page_html
 from tests.support.tg_api import BotApiStandIn
 from tests.support.tg_updates import command_update
@@ -253,3 +254,87 @@ def test_newcomer_to_digest_restart_and_outage(
     assert "123456789:TEST" not in log, "the token never reaches the log"
     assert not re.search(r"Traceback", log), log[-4000:]
     assert Counter(m["chat_id"] for m in api.sent_messages())[BOB] >= 3
+
+
+def _rss(server: FeedServer, path: str, items: list[tuple[str, str]]) -> None:
+    """Publish a feed at `path` whose items are (title, url), newest first."""
+    body = "".join(
+        f"<item><title>{title}</title><link>{url}</link><guid>{url}</guid>"
+        "<description>Short teaser of the story, from the feed itself.</description></item>"
+        for title, url in items
+    )
+    server.add(
+        path,
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>{path}</title>{body}'
+        "</channel></rss>",
+    )
+
+
+def _pushed_within(api: BotApiStandIn, chat: int, url: str, bot: BotProcess) -> float:
+    """Seconds until a message with `url` reaches `chat`."""
+    started = time.monotonic()
+    wait_until(lambda: _count_links(_texts(api, chat), url), 90, f"{url} pushed", bot)
+    return time.monotonic() - started
+
+
+def test_a_hostile_page_does_not_delay_another_chats_push_and_sigterm_is_quick(
+    tmp_path: Path, api: BotApiStandIn
+) -> None:
+    """Alice's feed serves a page that takes far longer than the budget to read; Bob's push
+    must not wait for it, and stopping the bot while it is in flight takes seconds."""
+    with FeedServer() as server:
+        _rss(server, "/hostile.xml", [])
+        _rss(server, "/calm.xml", [])
+        config = write_config(
+            tmp_path / "config.toml",
+            api_url=api.base_url,
+            database_url=f"sqlite:///{tmp_path}/bot.sqlite3",
+            feeds=[
+                {"url": server.url_for("/hostile.xml"), "name": "hostile"},
+                {"url": server.url_for("/calm.xml"), "name": "calm"},
+            ],
+        )
+        bot = BotProcess(config, tmp_path / "bot.log", cwd=tmp_path).start()
+        try:
+            wait_until(lambda: server.count("/calm.xml") >= 2, 30, "two polls", bot)
+            _command(api, ALICE, "/subscribe hostile")
+            _command(api, BOB, "/subscribe calm")
+            wait_until(lambda: server.count("/calm.xml") >= 4, 30, "polls after", bot)
+
+            # A baseline: Bob's push with nothing else going on.
+            title, body = OTHER_STORIES["bridge"]
+            bridge = server.add("/calm/bridge", _page(title, body), content_type="text/html")
+            _rss(server, "/calm.xml", [(title, bridge)])
+            alone_s = _pushed_within(api, BOB, bridge, bot)
+
+            # Then a hostile page for Alice and a plain story for Bob, published together.
+            hostile = server.add(
+                "/hostile/1", many_short_paragraphs(16_000), content_type="text/html"
+            )
+            _rss(server, "/hostile.xml", [("A page that never ends", hostile)])
+            title, body = OTHER_STORIES["library"]
+            library = server.add("/calm/library", _page(title, body), content_type="text/html")
+            _rss(server, "/calm.xml", [(title, library), (OTHER_STORIES["bridge"][0], bridge)])
+            beside_hostile_s = _pushed_within(api, BOB, library, bot)
+            print(f"Bob's push: {alone_s:.1f} s alone, {beside_hostile_s:.1f} s beside it")
+            assert beside_hostile_s < alone_s + 5.0, (alone_s, beside_hostile_s)
+            # Alice still gets her story, from the feed's text, once its budget is spent.
+            _pushed_within(api, ALICE, hostile, bot)
+
+            # Another hostile page in flight, then SIGTERM: the bot stops within seconds.
+            again = server.add(
+                "/hostile/2", many_short_paragraphs(16_000), content_type="text/html"
+            )
+            _rss(server, "/hostile.xml", [("Another endless page", again)])
+            wait_until(lambda: server.count("/hostile/2") >= 1, 30, "the page fetched", bot)
+            started = time.monotonic()
+            assert bot.stop(signal.SIGTERM) == 0
+            stop_s = time.monotonic() - started
+            print(f"SIGTERM with a hostile page in flight: stopped in {stop_s:.1f} s")
+            assert stop_s < 10.0
+        finally:
+            if bot.alive():
+                bot.stop()
+    log = bot.log()
+    assert "page: ran out of its 5 s budget" in log
+    assert not re.search(r"Traceback", log), log[-4000:]

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
-from bot.config import Config, FetchConfig, PollConfig
-from bot.enrich import Enricher, choose_text, decode_html, find_original
+from bot.config import Config, FetchConfig, PollConfig, SummaryConfig
+from bot.enrich import (
+    LEASE_S,
+    MAX_ATTEMPTS,
+    Enricher,
+    choose_text,
+    decode_html,
+    enrich_story,
+    find_original,
+    warm_up,
+)
 from bot.http_fetch import HttpFetcher
 from bot.ingest import Poller
 from bot.store import feeds as feed_queries
@@ -21,8 +31,15 @@ from bot.store.engine import Store
 from bot.store.schema import stories, story_sources
 from bot.summarise import MAX_SENTENCES
 from bot.summary_text import load_summary
+from bot.workers import ProcessWorkers
 from tests.support.feed_data import rss
 from tests.support.feed_server import FeedServer, LoopbackOnlyResolver
+from tests.support.hostile_pages import (
+    huge_page,
+    many_short_lines,
+    many_short_paragraphs,
+    one_long_sentence,
+)
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 ARTICLE = (Path(__file__).parent / "data" / "articles" / "budget.html").read_bytes()
@@ -39,6 +56,7 @@ class Rig:
     store: Store
     fetcher: HttpFetcher
     server: FeedServer
+    workers: ProcessWorkers
 
     async def ingest(self, path: str, items: list[str], config: Config = CONFIG) -> None:
         self.server.add(path, rss(items, site=self.server.url_for("/articles")))
@@ -48,7 +66,7 @@ class Rig:
         await Poller(self.store, self.fetcher, config, rng=random.Random(0)).poll_feed(row, NOW)
 
     async def enrich(self, config: Config = CONFIG) -> int:
-        return await Enricher(self.store, self.fetcher, config).enrich_pending(NOW)
+        return await Enricher(self.store, self.fetcher, config, self.workers).enrich_pending(NOW)
 
     def stories(self) -> list[dict[str, Any]]:
         def query(conn: Connection) -> list[dict[str, Any]]:
@@ -64,11 +82,11 @@ def server(feed_server: FeedServer) -> FeedServer:
 
 
 @pytest.fixture
-async def rig(db_url: str, server: FeedServer) -> AsyncIterator[Rig]:
+async def rig(db_url: str, server: FeedServer, workers: ProcessWorkers) -> AsyncIterator[Rig]:
     store = Store(db_url)
     store.upgrade()
     async with HttpFetcher(CONFIG.fetch, resolver=LoopbackOnlyResolver()) as fetcher:
-        yield Rig(store, fetcher, server)
+        yield Rig(store, fetcher, server, workers)
     store.close()
 
 
@@ -118,7 +136,8 @@ async def test_near_duplicate_story_is_marked_and_its_source_moves(rig: Rig) -> 
     await rig.ingest("/one.xml", ["budget"])
     await rig.ingest("/two.xml", ["budget-copy"])
     assert await rig.enrich() == 2
-    first, second = rig.stories()
+    # Both are enriched at once: whichever is done first is the original.
+    first, second = sorted(rig.stories(), key=lambda s: s["state"] != "ready")
     assert (first["state"], second["state"]) == ("ready", "duplicate")
     assert second["duplicate_of"] == first["id"]
 
@@ -155,3 +174,152 @@ def test_decode_html_uses_the_named_charset_then_guesses() -> None:
     assert decode_html("café".encode("latin-1"), "text/html; charset=ISO-8859-1") == "café"
     assert decode_html("café".encode(), "text/html") == "café"
     assert decode_html("café".encode("cp1252"), "text/html; charset=bogus") == "café"
+
+
+# Hostile input: time budgets, page budgets, poisoned saves
+
+
+async def _until(check: Callable[[], bool], what: str) -> None:
+    """Wait (event-loop turns, at most ~30 s) until `check()` holds."""
+    for _ in range(600):
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting until {what}")
+
+
+def _by_slug(rig: Rig) -> dict[str, dict[str, Any]]:
+    return {s["url"].rsplit("/", 1)[1]: s for s in rig.stories()}
+
+
+async def test_a_story_out_of_time_uses_feed_text_and_never_delays_another(rig: Rig) -> None:
+    rig.server.add("/articles/hostile", many_short_paragraphs(16_000), content_type="text/html")
+    rig.server.add("/articles/budget", ARTICLE, content_type="text/html")
+    await rig.ingest("/f.xml", ["hostile", "budget"])
+    tight = ProcessWorkers(2, 1.0, warm_up=warm_up)
+    enricher = Enricher(rig.store, rig.fetcher, CONFIG, tight)
+    stop = asyncio.Event()
+    running = asyncio.create_task(enricher.run_forever(stop, tick_s=0.05))
+    try:
+        await _until(lambda: _by_slug(rig)["budget"]["state"] == "ready", "budget is ready")
+        assert _by_slug(rig)["hostile"]["state"] == "new", "the good story did not wait"
+        await _until(lambda: _by_slug(rig)["hostile"]["state"] == "ready", "hostile is ready")
+    finally:
+        stop.set()
+        await running
+        tight.close()
+    hostile, good = _by_slug(rig)["hostile"], _by_slug(rig)["budget"]
+    assert hostile["text"] == "Teaser of hostile."
+    assert hostile["enrich_error"] == "page: ran out of its 1 s budget"
+    assert load_summary(hostile["summary"])[0] == ("Teaser of hostile.",)
+    assert "201 votes to 180" in good["text"]
+    assert good["enrich_error"] == ""
+    assert enricher.counts["page"] == 1
+    assert enricher.counts["teaser"] == 1
+
+
+@pytest.mark.parametrize(
+    "page",
+    [many_short_lines(), one_long_sentence(16_000), huge_page(2_000_000)],
+    ids=["8k-lines", "16k-word-sentence", "2MB"],
+)
+def test_hostile_pages_cost_a_bounded_time(page: str) -> None:
+    """Bounded inputs: a summary of any of these is done well inside the default budget."""
+    story = {"url": "https://h.example/a", "title": "Hostile", "text": "", "teaser": "t"}
+    done = enrich_story(story, page, SummaryConfig())
+    assert len(done.text) <= 200_000
+    sentences, _ = load_summary(done.summary)
+    assert all(len(s) <= 1000 for s in sentences)
+    assert len(done.search_doc.encode()) <= 256_000
+
+
+async def test_past_the_page_budget_stories_use_the_feed_text_and_none_is_lost(rig: Rig) -> None:
+    for slug in ("a", "b", "c", "d", "e"):
+        rig.server.add(f"/articles/{slug}", ARTICLE, content_type="text/html")
+    config = replace(CONFIG, poll=replace(CONFIG.poll, first_poll_items=10, max_page_fetches=2))
+    await rig.ingest("/f.xml", ["a", "b", "c", "d", "e"], config)
+    assert await rig.enrich(config) == 5
+    fetched = sum(rig.server.count(f"/articles/{slug}") for slug in "abcde")
+    assert fetched == 2
+    states = _by_slug(rig)
+    assert {s["state"] for s in states.values()} <= {"ready", "duplicate"}  # none left behind
+    assert [states[slug]["fetch_page"] for slug in "abcde"] == [True, True, False, False, False]
+    assert states["c"]["text"] == "Teaser of c."
+
+
+async def test_a_feed_listing_twenty_thousand_new_items_costs_at_most_the_cap(rig: Rig) -> None:
+    """Storage of the budget is covered on both databases above; 20,000 items once suffice."""
+    if not rig.store.is_sqlite:
+        pytest.skip("the 20,000-item poll runs on SQLite only (40 s on PostgreSQL here)")
+    await rig.ingest("/big.xml", ["first"])
+    slugs = [f"item{i}" for i in range(20_000)]
+    rig.server.add("/big.xml", rss(slugs, site=rig.server.url_for("/articles")))
+    row = rig.store.read_sync(feed_queries.feed_by_url, rig.server.url_for("/big.xml"))
+    assert row is not None
+    outcome = await Poller(rig.store, rig.fetcher, CONFIG).poll_feed(row, NOW)
+    assert outcome.new == 20_000
+
+    def budget(conn: Connection) -> tuple[int, int]:
+        items = stories.c.url.like("%/item%")
+        fetch = select(func.count()).where(items, stories.c.state == "new", stories.c.fetch_page)
+        total = select(func.count()).where(items, stories.c.state == "new")
+        return conn.execute(fetch).scalar_one(), conn.execute(total).scalar_one()
+
+    assert rig.store.read_sync(budget) == (CONFIG.poll.max_page_fetches, 20_000)
+
+
+def _poison_saves(conn: Connection) -> None:
+    """A trigger that refuses to save any story whose text mentions POISON (a broken row)."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(
+            "CREATE TRIGGER poison BEFORE UPDATE OF state ON stories "
+            "WHEN NEW.text LIKE '%POISON%' BEGIN SELECT RAISE(ABORT, 'poisoned row'); END"
+        )
+        return
+    conn.exec_driver_sql(
+        "CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN "
+        "IF strpos(NEW.text, 'POISON') > 0 AND NEW.state <> 'new' THEN "
+        "RAISE EXCEPTION 'poisoned row'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
+    )
+    conn.exec_driver_sql(
+        "CREATE TRIGGER poison BEFORE UPDATE ON stories FOR EACH ROW EXECUTE FUNCTION poison()"
+    )
+
+
+async def test_a_story_that_cannot_be_saved_is_isolated_then_given_up(rig: Rig) -> None:
+    rig.server.add("/articles/budget", ARTICLE, content_type="text/html")
+    rig.server.add(
+        "/articles/poison",
+        ARTICLE.replace(b"201 votes to 180", b"201 votes to 180 POISON"),
+        content_type="text/html",
+    )
+    await rig.ingest("/f.xml", ["poison", "budget"])
+    rig.store.write_sync(_poison_saves)
+    enricher = Enricher(rig.store, rig.fetcher, CONFIG, rig.workers)
+    assert await enricher.enrich_pending(NOW) == 2
+    states = _by_slug(rig)
+    assert states["budget"]["state"] == "ready"
+    assert states["poison"]["state"] == "new"
+    assert "database error" in states["poison"]["enrich_error"]
+    assert enricher.counts["store_errors"] == 1
+    # Leased: not claimed again at once; then retried, and given up after MAX_ATTEMPTS.
+    assert await enricher.enrich_pending(NOW) == 0
+    when = NOW
+    for _ in range(MAX_ATTEMPTS - 1):
+        when += timedelta(seconds=LEASE_S + 1)
+        assert await enricher.enrich_pending(when) == 1
+    when += timedelta(seconds=LEASE_S + 1)
+    assert await enricher.enrich_pending(when) == 0
+    poison = _by_slug(rig)["poison"]
+    assert poison["state"] == "failed"
+    assert poison["enrich_error"].startswith(f"gave up after {MAX_ATTEMPTS} attempts: ")
+
+
+async def test_two_processes_sharing_a_database_enrich_each_story_once(rig: Rig) -> None:
+    rig.server.add("/articles/budget", ARTICLE, content_type="text/html")
+    await rig.ingest("/f.xml", ["budget", "missing"])
+    one = Enricher(rig.store, rig.fetcher, CONFIG, rig.workers)
+    two = Enricher(rig.store, rig.fetcher, CONFIG, rig.workers)
+    counts = await asyncio.gather(one.enrich_pending(NOW), two.enrich_pending(NOW))
+    assert sorted(counts) in ([0, 2], [1, 1])
+    assert rig.server.count("/articles/budget") == 1

@@ -28,6 +28,8 @@ CORE = {
     "netguard",
     "textnorm",
     "summary_text",
+    "ratelimit",
+    "backoff",
 }
 IO_PACKAGES = {
     "asyncio",
@@ -45,7 +47,7 @@ IO_PACKAGES = {
 }
 # Modules of the service layer never talk to Telegram, HTTP or SQL drivers directly.
 SERVICE = {"service", "ingest", "enrich", "delivery", "matching"}
-SERVICE_FORBIDDEN = {"telegram", "httpx", "aiohttp", "sqlite3", "psycopg", "apscheduler"}
+SERVICE_FORBIDDEN = {"telegram", "httpx", "aiohttp", "sqlite3", "psycopg", "apscheduler", "pebble"}
 
 
 def _imports(path: Path) -> set[str]:

@@ -35,7 +35,7 @@ def test_compact_job_is_registered_unless_text_is_kept_forever(
     register_jobs(application, config)
     assert application.job_queue is not None
     names = {job.name for job in application.job_queue.jobs()}
-    assert {"pipeline", "digests"} <= names
+    assert {"poll", "digests"} <= names
     assert ("compact" in names) is registered
     store.close()
 

@@ -161,9 +161,16 @@ stories = Table(
     # Lower-cased, accent-free title + keywords + text: what full-text search indexes.
     Column("search_doc", CleanText, nullable=False, server_default=""),
     Column("duplicate_of", Integer, ForeignKey("stories.id", ondelete="SET NULL")),
-    Column("state", String(16), nullable=False, server_default="new"),  # new | ready | seen
+    # new | ready | matched | duplicate | seen | failed (see docs/architecture.md)
+    Column("state", String(16), nullable=False, server_default="new"),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # Enrichment: false past the poll's page budget (summarised from the feed's text); a
+    # lease so one process enriches a story at a time; attempts, and why the last one failed.
+    Column("fetch_page", Boolean, nullable=False, server_default="1"),
+    Column("enrich_attempts", Integer, nullable=False, server_default="0"),
+    Column("enrich_claimed_at", UTCDateTime),
+    Column("enrich_error", CleanText, nullable=False, server_default=""),
 )
 Index("ix_stories_published_at", stories.c.published_at)
 Index("ix_stories_created_at", stories.c.created_at)

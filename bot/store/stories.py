@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import Connection, Table, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.extract import MAX_TEXT_CHARS
 from bot.feeds import Entry
 from bot.store.schema import stories, story_sources
 from bot.textnorm import search_text
 
 _TEASER_CHARS = 2000
-_TEXT_CHARS = 200_000
 _CHUNK = 500  # keys per IN (...) list
 
 
@@ -40,11 +40,15 @@ def record_entries(
     entries: Sequence[Entry],
     now: datetime,
     backlog_keys: Collection[str] = (),
+    page_budget: int | None = None,
 ) -> RecordResult:
     """Store one poll's entries (call inside one transaction); `backlog_keys` become 'seen'.
 
-    A handful of statements per poll, whatever the number of entries: known item keys, known
-    stories, one multi-row insert of new stories and one of new sources.
+    Only the first `page_budget` new stories (in feed order, newest first) may have their page
+    fetched; the others are summarised from the feed's own text, so a feed that suddenly lists
+    20,000 items costs at most that many fetches and loses none. A handful of statements per
+    poll, whatever the number of entries: known item keys, known stories, one multi-row
+    insert of new stories and one of new sources.
     """
     known = _existing(conn, story_sources.c.item_key, [e.key for e in entries], feed_id)
     fresh = [entry for entry in entries if entry.key not in known]
@@ -57,6 +61,10 @@ def record_entries(
         for entry in fresh
         if entry.key not in existing
     ]
+    if page_budget is not None:
+        new = [row for row in new_rows if row["state"] == "new"]
+        for row in new[page_budget:]:
+            row["fetch_page"] = False
     _insert_ignore_many(conn, stories, new_rows, ["key"])
     ids = _story_ids(conn, keys)
     sources = [
@@ -107,8 +115,9 @@ def _story_row(feed_id: int, entry: Entry, now: datetime, backlog: bool) -> dict
         "title": entry.title[:1000],
         "published_at": entry.published,
         "teaser": entry.summary[:_TEASER_CHARS],
-        "text": entry.content[:_TEXT_CHARS],
+        "text": entry.content[:MAX_TEXT_CHARS],
         "state": "seen" if backlog else "new",
+        "fetch_page": True,
         # Searchable at once (backlog stories are never enriched); enrichment rewrites it.
         "search_doc": search_text(entry.title, "", f"{entry.summary}\n{entry.content}"),
         "created_at": now,
@@ -126,23 +135,86 @@ def _insert_ignore_many(
     conn.execute(dialect.insert(table).on_conflict_do_nothing(index_elements=conflict), rows)
 
 
+_ENRICH_COLUMNS = (
+    stories.c.id,
+    stories.c.url,
+    stories.c.title,
+    stories.c.teaser,
+    stories.c.text,
+    stories.c.feed_id,
+    stories.c.created_at,
+    stories.c.fetch_page,
+    stories.c.enrich_attempts,
+)
+
+
 def pending_enrichment(conn: Connection, limit: int) -> list[dict[str, Any]]:
-    """Stories in state 'new', oldest first: id, url, title, teaser, text, feed_id, created_at."""
+    """Stories in state 'new', oldest first, without claiming them (what is waiting)."""
     query = (
-        select(
-            stories.c.id,
-            stories.c.url,
-            stories.c.title,
-            stories.c.teaser,
-            stories.c.text,
-            stories.c.feed_id,
-            stories.c.created_at,
-        )
+        select(*_ENRICH_COLUMNS)
         .where(stories.c.state == "new")
         .order_by(stories.c.id)
         .limit(limit)
     )
     return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def claim_enrichment(
+    conn: Connection,
+    limit: int,
+    now: datetime,
+    lease_s: float,
+    max_attempts: int,
+    skip: Collection[int] = (),
+) -> list[dict[str, Any]]:
+    """Lease up to `limit` 'new' stories to this process, oldest first; count the attempt.
+
+    A story is leased for `lease_s`: another process sharing the database skips it, and if
+    this one dies it is claimed again after the lease. One that has been claimed
+    `max_attempts` times without being saved is given up: state 'failed', with its reason.
+    """
+    expired = now - timedelta(seconds=lease_s)
+    free = or_(stories.c.enrich_claimed_at.is_(None), stories.c.enrich_claimed_at < expired)
+    conn.execute(
+        update(stories)
+        .where(
+            stories.c.state == "new",
+            stories.c.enrich_attempts >= max_attempts,
+            free,
+        )
+        .values(
+            state="failed",
+            enrich_error=func.substr(
+                literal(f"gave up after {max_attempts} attempts: ") + stories.c.enrich_error,
+                1,
+                500,
+            ),
+            updated_at=now,
+        )
+    )
+    query = select(*_ENRICH_COLUMNS).where(stories.c.state == "new", free)
+    if skip:
+        query = query.where(stories.c.id.notin_(list(skip)))
+    query = query.order_by(stories.c.id).limit(limit)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=stories)
+    rows = [dict(row) for row in conn.execute(query).mappings()]
+    if rows:
+        conn.execute(
+            update(stories)
+            .where(stories.c.id.in_([row["id"] for row in rows]))
+            .values(enrich_claimed_at=now, enrich_attempts=stories.c.enrich_attempts + 1)
+        )
+    return rows
+
+
+def record_enrichment_failure(conn: Connection, story_id: int, now: datetime, error: str) -> None:
+    """Remember why saving a story's enrichment failed; its lease makes it wait to be retried."""
+    conn.execute(
+        update(stories)
+        .where(stories.c.id == story_id, stories.c.state == "new")
+        .values(enrich_error=error[:500], updated_at=now)
+    )
 
 
 def recent_signatures(conn: Connection, since: datetime) -> list[tuple[int, str]]:
@@ -169,13 +241,17 @@ def save_enrichment(
     signature: str,
     search_doc: str,
     duplicate_of: int | None = None,
+    error: str = "",
 ) -> None:
-    """Store what enrichment computed: state 'ready', or 'duplicate' of `duplicate_of`."""
+    """Store what enrichment computed: state 'ready', or 'duplicate' of `duplicate_of`.
+
+    `error` says what went wrong on the way (the page timed out, ...), if anything did.
+    """
     conn.execute(
         update(stories)
         .where(stories.c.id == story_id, stories.c.state == "new")
         .values(
-            text=text[:_TEXT_CHARS],
+            text=text[:MAX_TEXT_CHARS],
             summary=summary,
             keywords=keywords,
             language=language[:16],
@@ -183,6 +259,8 @@ def save_enrichment(
             search_doc=search_doc,
             duplicate_of=duplicate_of,
             state="ready" if duplicate_of is None else "duplicate",
+            enrich_error=error[:500],
+            enrich_claimed_at=None,
             updated_at=now,
         )
     )

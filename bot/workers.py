@@ -1,0 +1,90 @@
+"""CPU-bound story work in worker processes, each task with a time budget (pebble).
+
+Extraction and summaries are pure Python: in the event loop's process they would hold the
+GIL and stall polling and sending, and a thread cannot be stopped. A `ProcessWorkers` pool
+runs them in other processes; a task that runs out of its budget has its worker killed and
+replaced (pebble does that, which `concurrent.futures` cannot), and the caller gets a
+`WorkError` it can turn into a fallback. Workers come from a fork server, so they start from
+a clean process without the bot's threads, and each warms up once (models loaded) before it
+takes a task; the budget counts from the task's start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from pebble import ProcessExpired, ProcessPool
+
+from bot.errors import WorkError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def default_workers() -> int:
+    """One worker per core (the event loop mostly waits on the network)."""
+    return max(1, os.cpu_count() or 1)
+
+
+class ProcessWorkers:
+    """A pool of worker processes; `await run(fn, *args)` with the pool's per-task budget."""
+
+    def __init__(
+        self,
+        workers: int,
+        timeout_s: float,
+        *,
+        warm_up: Callable[[], None] | None = None,
+        preload: tuple[str, ...] = (),
+    ) -> None:
+        self.workers = workers or default_workers()
+        self.timeout_s = timeout_s
+        self._warm_up = warm_up
+        self._preload = preload
+        self._pool: ProcessPool | None = None
+
+    def _started(self) -> ProcessPool:
+        """The pool, started on first use (a bot that never enriches starts no process)."""
+        if self._pool is None:
+            context = multiprocessing.get_context("forkserver")
+            if self._preload:
+                context.set_forkserver_preload(list(self._preload))
+            self._pool = ProcessPool(
+                max_workers=self.workers, initializer=self._warm_up, context=context
+            )
+        return self._pool
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)` in a worker; `WorkError` when it runs out of time or its worker dies.
+
+        Exceptions raised by `fn` itself come back as they are.
+        """
+        future = self._started().schedule(fn, args=args, timeout=self.timeout_s)
+        try:
+            result: T = await asyncio.wrap_future(future)
+        except concurrent.futures.TimeoutError:
+            raise WorkError(f"ran out of its {self.timeout_s:g} s budget") from None
+        except ProcessExpired as exc:
+            raise WorkError(f"its worker process died (exit code {exc.exitcode})") from None
+        except asyncio.CancelledError:
+            future.cancel()  # type: ignore[no-untyped-call]  # pebble stops its worker
+            raise
+        return result
+
+    def close(self, timeout_s: float = 3.0) -> None:
+        """Stop every worker now (work in flight is abandoned; its stories are retried)."""
+        if self._pool is None:
+            return
+        pool, self._pool = self._pool, None
+        pool.stop()  # type: ignore[no-untyped-call]
+        try:
+            pool.join(timeout=timeout_s)
+        except TimeoutError:  # pragma: no cover - pebble kills workers that do not stop
+            log.warning("worker processes did not stop within %g s", timeout_s)
