@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import re
 import zoneinfo
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from bot.errors import FeedError, FetchError, UserError
 from bot.feeds import ParsedFeed, canonical_url, parse_feed
 from bot.matching import update_digest_settings
 from bot.netguard import MAX_URL_CHARS, url_host
+from bot.ratelimit import RateLimiter
 from bot.render import StoryView, escape
 from bot.search import TopicQuery, canonical, parse_topic_query
 from bot.store import chats as chat_queries
@@ -38,6 +40,9 @@ LATEST_MAX = 20
 TOPIC_PAGE = 5
 TOPIC_WINDOW_DAYS = 7
 MAX_DIGEST_TIMES = 6
+# Fetches one user may make the bot do from commands: a burst of 10, then one each 30 s.
+FETCH_BURST = 10
+FETCH_REFILL_PER_S = 1 / 30
 _TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
@@ -173,6 +178,7 @@ class Service:
         self.fetcher = fetcher
         self.config = config
         self.clock = clock
+        self.fetch_limiter = RateLimiter(FETCH_BURST, FETCH_REFILL_PER_S)
 
     # Chats and settings
 
@@ -269,8 +275,11 @@ class Service:
             raise UserError(texts.ALREADY_DEFAULTS)
         return added
 
-    async def subscribe(self, chat_id: int, value: str) -> str:
-        """Subscribe to a catalogue name, a feed URL, or a page that links to a feed; its title."""
+    async def subscribe(self, chat_id: int, value: str, user_id: int | None = None) -> str:
+        """Subscribe to a catalogue name, a feed URL, or a page that links to a feed; its title.
+
+        Every fetch this makes counts against `user_id`'s (else the chat's) fetch budget.
+        """
         catalogued = self._catalogue(value)
         if catalogued is not None:
             feed_id = await self.store.write(
@@ -292,7 +301,7 @@ class Service:
         if known is not None:
             await self._add(chat_id, known["id"], feed_name(known))
             return feed_name(known)
-        feed_url, title, site = await self._discover(url)
+        feed_url, title, site = await self._discover(url, user_id or chat_id)
         feed_id = await self.store.write(
             chat_queries.add_discovered_feed, feed_url, title, site, self.clock()
         )
@@ -312,18 +321,22 @@ class Service:
             await self.store.write(feed_queries.revive_if_unhealthy, feed_id, self.clock())
         return result == "added"
 
-    async def _discover(self, url: str) -> tuple[str, str, str]:
+    async def _discover(self, url: str, requester: int) -> tuple[str, str, str]:
         """Fetch `url`; follow a page's alternate feed link once; (feed URL, title, site)."""
-        parsed, final_url = await self._fetch_parsed(url)
+        parsed, final_url = await self._fetch_parsed(url, requester)
         if not parsed.is_feed and parsed.alternate_feeds:
-            parsed, final_url = await self._fetch_parsed(parsed.alternate_feeds[0])
+            parsed, final_url = await self._fetch_parsed(parsed.alternate_feeds[0], requester)
         if not parsed.is_feed:
             raise UserError(texts.NOT_A_FEED.format(url=shown_url(url)))
         return canonical_url(final_url), parsed.title, parsed.site_url
 
-    async def _fetch_parsed(self, url: str) -> tuple[ParsedFeed, str]:
+    async def _fetch_parsed(self, url: str, requester: int) -> tuple[ParsedFeed, str]:
         if self.fetcher is None:
             raise UserError(texts.FETCH_FAILED.format(url=shown_url(url), reason="no fetcher"))
+        now = self.clock().timestamp()
+        if not self.fetch_limiter.allow(requester, now):
+            wait = math.ceil(self.fetch_limiter.retry_after_s(requester, now))
+            raise UserError(texts.TOO_MANY_FETCHES.format(seconds=wait))
         try:
             result = await self.fetcher.fetch(url)
         except FetchError as exc:

@@ -80,6 +80,9 @@ NOT_A_FEED = (
     "{url} is not a feed and links to none. "
     "Send the address of an RSS or Atom feed, e.g. <code>/subscribe https://example.com/rss</code>."
 )
+TOO_MANY_FETCHES = (
+    "You have asked me to fetch many addresses in a short time. Try again in {seconds} seconds."
+)
 URL_TOO_LONG = "That address is longer than {limit} characters, so it is not a feed I can fetch."
 FETCH_FAILED = "I could not fetch {url}: {reason}. Check the address and try again."
 FEED_LIMIT = (

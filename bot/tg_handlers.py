@@ -9,6 +9,7 @@ use /latest and /topic.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import re
@@ -56,6 +57,12 @@ SEEN_CHATS = "seen_chats"  # bot_data key: {chat_id: title} already registered t
 def _service(context: Context) -> Service:
     service: Service = context.bot_data[SERVICE]
     return service
+
+
+def _user_id(update: Update) -> int | None:
+    """Who sent the update (None for a channel post or an anonymous admin)."""
+    user = update.effective_user
+    return user.id if user is not None else None
 
 
 def _args(context: Context) -> list[str]:
@@ -135,7 +142,7 @@ async def subscribe_command(update: Update, context: Context) -> None:
             count=len(names), names=render.escape(", ".join(names))
         )
     else:
-        title = await service.subscribe(update_chat_id(update), " ".join(args))
+        title = await service.subscribe(update_chat_id(update), " ".join(args), _user_id(update))
         text = texts.SUBSCRIBED.format(title=render.escape(title))
     await reply(update, context, text)
 
@@ -331,6 +338,10 @@ async def private_text(update: Update, context: Context) -> None:
 # Inline buttons
 
 
+MAX_PAGE = 1000  # no real list has more pages; a bigger number is a forged button
+MAX_ID = 2**31 - 1
+
+
 def _callback(update: Update) -> tuple[CallbackQuery, str]:
     query = update.callback_query
     if query is None or query.data is None:
@@ -338,13 +349,37 @@ def _callback(update: Update) -> tuple[CallbackQuery, str]:
     return query, query.data
 
 
+def _parts(data: str, count: int) -> list[str]:
+    """The `count` colon-separated fields of callback data (the last keeps its colons)."""
+    parts = data.split(":", count - 1)
+    if len(parts) != count:
+        raise UserError(texts.BUTTON_EXPIRED)
+    return parts
+
+
+def _number(text: str, low: int, high: int) -> int:
+    """A number carried by a button, within [low, high]; a forged or stale one has expired."""
+    if not text.isascii() or not text.isdigit() or len(text) > 10 or not low <= int(text) <= high:
+        raise UserError(texts.BUTTON_EXPIRED)
+    return int(text)
+
+
+@replying
+async def stale_button(update: Update, context: Context) -> None:
+    """Any button no other handler knows: from an older version, or forged."""
+    raise UserError(texts.BUTTON_EXPIRED)
+
+
 @replying
 async def latest_button(update: Update, context: Context) -> None:
     """Prev/Next under /latest: `latest:<count>:<page>`."""
     query, data = _callback(update)
-    _, count, page = data.split(":")
+    _, count, page = _parts(data, 3)
     messages, markup, settings = await latest_view(
-        _service(context), update_chat_id(update), min(max(int(count), 1), LATEST_MAX), int(page)
+        _service(context),
+        update_chat_id(update),
+        _number(count, 1, LATEST_MAX),
+        _number(page, 0, MAX_PAGE),
     )
     await query.answer()
     await edit(update, context, messages, markup, link_previews(settings))
@@ -354,10 +389,11 @@ async def latest_button(update: Update, context: Context) -> None:
 async def topic_button(update: Update, context: Context) -> None:
     """Prev/Next under /topic: `topic:<page>:<query ref>`."""
     query, data = _callback(update)
-    _, page, ref = data.split(":", 2)
+    _, page, ref = _parts(data, 3)
+    number = _number(page, 0, MAX_PAGE)
     query_text = await _query_from_ref(context, ref)
     messages, markup, settings = await _topic_view(
-        context, update_chat_id(update), query_text, int(page)
+        context, update_chat_id(update), query_text, number
     )
     await query.answer()
     await edit(update, context, messages, markup, link_previews(settings))
@@ -368,7 +404,7 @@ async def topic_button(update: Update, context: Context) -> None:
 async def follow_button(update: Update, context: Context) -> None:
     """Follow under /topic: `follow:<query ref>`."""
     query, data = _callback(update)
-    query_text = await _query_from_ref(context, data.split(":", 1)[1])
+    query_text = await _query_from_ref(context, _parts(data, 2)[1])
     followed = await _service(context).follow(update_chat_id(update), query_text)
     await query.answer(plain(texts.FOLLOWED.format(query=followed)))
     await reply(update, context, texts.FOLLOWED.format(query=render.escape(followed)))
@@ -379,8 +415,8 @@ async def follow_button(update: Update, context: Context) -> None:
 async def subscribe_button(update: Update, context: Context) -> None:
     """Subscribe under a link sent as plain text: `sub:<key>`."""
     query, data = _callback(update)
-    url = await _service(context).button_value(URL_REF, data.split(":", 1)[1])
-    title = await _service(context).subscribe(update_chat_id(update), url)
+    url = await _service(context).button_value(URL_REF, _parts(data, 2)[1])
+    title = await _service(context).subscribe(update_chat_id(update), url, _user_id(update))
     await query.answer()
     await reply(update, context, texts.SUBSCRIBED.format(title=render.escape(title)))
 
@@ -391,7 +427,7 @@ async def unsubscribe_button(update: Update, context: Context) -> None:
     """Remove under /feeds: `unsub:<feed id>`."""
     query, data = _callback(update)
     service = _service(context)
-    await service.unsubscribe_id(update_chat_id(update), int(data.split(":")[1]))
+    await service.unsubscribe_id(update_chat_id(update), _number(_parts(data, 2)[1], 1, MAX_ID))
     await query.answer(texts.DONE)
     messages, markup = await feeds_view(service, update_chat_id(update))
     await edit(update, context, messages, markup if markup.inline_keyboard else None)
@@ -402,14 +438,16 @@ async def unsubscribe_button(update: Update, context: Context) -> None:
 async def settings_button(update: Update, context: Context) -> None:
     """Buttons under /settings: `set:sentences:<n>`, `set:previews:on|off`, `set:digest:<m>`."""
     query, data = _callback(update)
-    _, name, value = data.split(":")
+    _, name, value = _parts(data, 3)
     service, chat_id = _service(context), update_chat_id(update)
     if name == "sentences":
-        settings = await service.set_sentences(chat_id, int(value))
-    elif name == "previews":
+        settings = await service.set_sentences(chat_id, _number(value, 0, 5))
+    elif name == "previews" and value in (texts.ON, texts.OFF):
         settings = await service.set_link_previews(chat_id, value == texts.ON)
-    else:
+    elif name == "digest" and value in ("instant", "daily", "off"):
         settings = await service.set_digest_mode(chat_id, value)
+    else:
+        raise UserError(texts.BUTTON_EXPIRED)
     await query.answer(texts.DONE)
     text, markup = settings_view(settings)
     await edit(update, context, [text], markup)
@@ -422,6 +460,10 @@ async def error_handler(update: object, context: Context) -> None:
     """Log the error with its traceback; tell the user one line."""
     log.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.callback_query is not None:  # stop the button's spinner, whatever happened
+        with contextlib.suppress(Exception):
+            await update.callback_query.answer(plain(texts.ERROR), show_alert=True)
         return
     try:
         await context.bot.send_message(update.effective_chat.id, texts.ERROR)
@@ -464,6 +506,7 @@ def build_handlers() -> dict[int, list[BaseHandler[Update, Any, Any]]]:
         CallbackQueryHandler(subscribe_button, pattern=r"^sub:[0-9a-f]{16}$"),
         CallbackQueryHandler(unsubscribe_button, pattern=r"^unsub:\d+$"),
         CallbackQueryHandler(settings_button, pattern=r"^set:\w+:\w+$"),
+        CallbackQueryHandler(stale_button),  # last: whatever the others do not know
     ]
     others: list[BaseHandler[Update, Any, Any]] = [
         MessageHandler(filters.COMMAND, unknown_command),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -126,3 +127,22 @@ def test_stats_and_failing_feeds(store: Store) -> None:
         "topics": 1,
     }
     assert [r.id for r in store.read_sync(q.failing_feeds)] == [a]
+
+
+async def test_concurrent_subscriptions_never_pass_the_limit(store: Store) -> None:
+    """Count-then-insert under a held chat row: 20 at once against a limit of 5 add 5."""
+    ids = [_feed(store, f"https://race.example/{i}.xml") for i in range(20)]
+    results = await asyncio.gather(
+        *(store.write(q.add_subscription, 1, feed_id, 5, NOW) for feed_id in ids)
+    )
+    assert results.count("added") == 5
+    assert results.count("limit") == 15
+    assert store.read_sync(q.count_subscriptions, 1) == 5
+
+
+async def test_concurrent_topics_never_pass_the_limit(store: Store) -> None:
+    results = await asyncio.gather(
+        *(store.write(q.add_topic, 1, f"topic{i}", 3, NOW) for i in range(12))
+    )
+    assert results.count("added") == 3
+    assert len(store.read_sync(q.list_topics, 1)) == 3

@@ -29,6 +29,7 @@ from bot.app import CONFIG, build_application, webhook_options
 from bot.config import CatalogueFeed, Config, FetchConfig, StorageConfig, TelegramConfig
 from bot.http_fetch import HttpFetcher
 from bot.render import MESSAGE_LIMIT
+from bot.service import FETCH_BURST
 from bot.store.chats import get_chat, list_topics, subscribed_feed_ids
 from bot.store.engine import Store
 from bot.store.schema import feeds, settings
@@ -782,3 +783,47 @@ async def test_malformed_and_huge_urls_get_one_sentence(bot: Bot) -> None:
     answer = await bot.text("subscribe", long_ok)
     assert "could not fetch" in answer
     assert len(answer) < 600
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "latest:99999999999999999999:1",
+        "latest:5:99999999999999999999",
+        "latest:0:0",
+        "topic:99999999999999:qsyria",
+        "topic:1",
+        "unsub:99999999999999999999",
+        "unsub:0",
+        "set:sentences:99999999999999",
+        "set:digest:bogus",
+        "set:previews:maybe",
+        "set:volume:11",
+        "sub:ffffffffffffffff",
+        "nonsense",
+        "follow:hffffffffffffffff",
+    ],
+)
+async def test_forged_or_stale_buttons_expire_with_one_sentence(bot: Bot, data: str) -> None:
+    await bot.command("start")
+    [menu] = await bot.command("settings")
+    before = len(bot.api.calls_of("answerCallbackQuery"))
+    sent = await bot.press(data, menu)
+    answers = bot.api.calls_of("answerCallbackQuery")[before:]
+    assert [a.params.get("text") for a in answers] == [texts.BUTTON_EXPIRED]
+    assert all(a.status == 200 for a in answers)
+    assert sent == []
+
+
+async def test_failing_subscribe_attempts_are_rate_limited_per_user(bot: Bot) -> None:
+    missing = bot.feeds.url_for("/status/404")
+    for _ in range(FETCH_BURST):
+        assert "could not fetch" in await bot.text("subscribe", missing)
+    answer = await bot.text("subscribe", missing)
+    assert "fetch many addresses in a short time" in answer
+    assert "Try again in 30 seconds" in answer
+    assert bot.feeds.count("/status/404") == FETCH_BURST
+    # Another user is not held up by the first one's attempts.
+    assert "could not fetch" in await bot.text("subscribe", missing, chat=STRANGER, user=STRANGER)
+    # Catalogue names fetch nothing and stay free.
+    assert "World" in await bot.text("subscribe", "world")

@@ -104,10 +104,21 @@ def count_subscriptions(conn: Connection, chat_id: int) -> int:
     return int(conn.execute(stmt).scalar_one())
 
 
+def lock_chat(conn: Connection, chat_id: int) -> None:
+    """Hold the chat's row until the transaction ends, so its counts cannot change meanwhile.
+
+    Limits are counted then inserted; on PostgreSQL two transactions could both count 49 and
+    both insert. SQLite write transactions (BEGIN IMMEDIATE) are serial already.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(chats.c.id).where(chats.c.id == chat_id).with_for_update())
+
+
 def add_subscription(
     conn: Connection, chat_id: int, feed_id: int, limit: int, now: datetime
 ) -> AddResult:
     """Subscribe the chat to the feed, unless it already is or has `limit` feeds."""
+    lock_chat(conn, chat_id)
     exists = select(subscriptions.c.feed_id).where(
         subscriptions.c.chat_id == chat_id, subscriptions.c.feed_id == feed_id
     )
@@ -162,6 +173,7 @@ def subscribed_feed_ids(conn: Connection, chat_id: int) -> list[int]:
 
 def add_topic(conn: Connection, chat_id: int, query: str, limit: int, now: datetime) -> AddResult:
     """Follow a topic query, unless the chat already does or follows `limit` topics."""
+    lock_chat(conn, chat_id)
     if query in list_topics(conn, chat_id):
         return "exists"
     if len(list_topics(conn, chat_id)) >= limit:
