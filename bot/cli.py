@@ -129,3 +129,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # anything else: one scrubbed line, never a raw traceback
+        return unexpected_error(exc, secrets)
+
+
+def unexpected_error(exc: Exception, secrets: tuple[str, ...]) -> int:
+    """Log an unexpected error through the scrubbing filter; say one line; exit status 1.
+
+    The traceback goes to the log at DEBUG (scrubbed too), for `log.level = "DEBUG"`.
+    """
+    if not logging.getLogger().handlers:
+        setup_logging("WARNING", "text", secrets)
+    summary = scrub(f"{exc.__class__.__name__}: {exc}", secrets)[:500]
+    log.debug("the unexpected error's traceback", exc_info=exc)
+    print(f"digest-bot: stopped by an unexpected error ({summary})", file=sys.stderr)
+    return 1

@@ -101,13 +101,13 @@ def _counts(conn: Connection) -> dict[str, int]:
 
 def collect_status(store: Store) -> dict[str, Any]:
     """Reachability, schema revision and counts, as one dict with `ready`."""
-    from bot.store.migrate import current_revision, head_revision
+    from bot.store.migrate import head_revision
 
     status: dict[str, Any] = {"database": store.engine.dialect.name, "head": head_revision()}
     try:
-        status["revision"] = current_revision(store.engine)
-    except Exception as exc:  # any driver error means "not reachable"
-        status.update(reachable=False, error=exc.__class__.__name__, ready=False)
+        status["revision"] = store.revision()
+    except StoreError as exc:  # any driver error means "not reachable"
+        status.update(reachable=False, error=str(exc), ready=False)
         return status
     status["reachable"] = True
     status["schema_current"] = status["revision"] == status["head"]

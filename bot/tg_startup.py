@@ -12,13 +12,14 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from telegram import Bot, User
-from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
 
-from bot.errors import ConfigError
+from bot.errors import BotError, ConfigError
 from bot.tg_send import retry_after_seconds
 
 log = logging.getLogger(__name__)
 
+REFUSED = "Telegram refused to start the bot: {reason}"
 BAD_TOKEN = (
     "Telegram refused the bot token: check telegram.token (or TELEGRAM_BOT_TOKEN) against "
     "the token @BotFather gave you"
@@ -41,10 +42,12 @@ async def wait_for_bot_api(
             raise ConfigError(BAD_TOKEN) from exc
         except RetryAfter as exc:
             wait, reason = retry_after_seconds(exc), "flood control"
-        except BadRequest:
-            raise
+        except BadRequest as exc:  # a NetworkError subclass, but retrying will not help
+            raise BotError(REFUSED.format(reason=exc.message)) from None
         except NetworkError as exc:  # refused, timed out, 5xx
             wait, reason = delay, exc.message
             delay = min(max_delay_s, delay * 2)
+        except TelegramError as exc:  # 409 Conflict, 403, ...: nothing a retry will change
+            raise BotError(REFUSED.format(reason=exc.message)) from None
         log.warning("Telegram Bot API not reachable (%s); trying again in %.0f s", reason, wait)
         await sleep(wait)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection
 
-from bot.cli import main
+from bot.cli import main, unexpected_error
 from bot.store.engine import Store
 from bot.store.schema import chats, deliveries, feeds
 from tests.test_search import add_feed, add_story
@@ -97,3 +97,43 @@ def test_status_not_ready_without_migrations(
     out = capsys.readouterr().out
     assert "schema_current: False" in out
     assert "ready: False" in out
+
+
+def _corrupt_config(tmp_path: Path) -> tuple[str, Path]:
+    database = tmp_path / "broken.sqlite3"
+    database.write_bytes(b"this is no database, just bytes " * 200)
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\nurl = "sqlite:///{database}"\n', encoding="utf-8")
+    return str(config), database
+
+
+@pytest.mark.parametrize("command", [["db", "upgrade"], ["latest"], ["poll", "--once"]])
+def test_a_corrupted_sqlite_file_is_one_sentence_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    config, database = _corrupt_config(tmp_path)
+    assert main(["--config", config, *command]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"digest-bot: {database} is not a readable SQLite database (corrupted, or another kind"
+        " of file): move it away to start afresh, or restore a backup"
+    ]
+
+
+def test_status_names_a_corrupted_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config, database = _corrupt_config(tmp_path)
+    assert main(["--config", config, "status", "--json"]) == 1
+    status = json.loads(capsys.readouterr().out)
+    assert status["reachable"] is False
+    assert str(database) in status["error"]
+
+
+def test_an_unexpected_error_is_one_scrubbed_line(capsys: pytest.CaptureFixture[str]) -> None:
+    token = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+    error = RuntimeError(f"request to https://api.telegram.org/bot{token}/getMe failed")
+    assert unexpected_error(error, (token,)) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("digest-bot: stopped by an unexpected error (RuntimeError: ")
+    assert token not in err[0]
+    assert "AAHdqTcv" not in err[0]

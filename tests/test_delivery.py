@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import subprocess
@@ -10,6 +11,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +26,7 @@ from bot.store.engine import Store
 from bot.store.schema import chats, deliveries
 from bot.store.sql import utcnow
 from bot.tg_send import TelegramSender, html_to_plain
+from tests.support.bot_process import free_port
 from tests.support.delivery_data import (
     add_chat,
     add_feed,
@@ -326,3 +329,22 @@ async def test_run_forever_sends_stories_arriving_within_the_window_as_one_messa
     [message] = api.sent_messages(1)
     assert "Story first" in _text(message)
     assert "Story second" in _text(message)
+
+
+async def test_a_database_outage_is_one_line_per_try_with_backoff(
+    sender: TelegramSender, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Tries at 0, 1 and 3 s (then 7 s): three lines in 3.5 s, where 70 ticks would be."""
+    store = Store(f"postgresql://postgres@127.0.0.1:{free_port()}/test")
+    dispatcher = _dispatcher(store, sender, config=replace(FAST, sender_tick_s=0.05))
+    stop = asyncio.Event()
+    with caplog.at_level(logging.INFO, logger="bot.delivery"):
+        running = asyncio.create_task(dispatcher.run_forever(stop))
+        await asyncio.sleep(3.5)
+        stop.set()
+        await running
+    store.close()
+    lines = [r for r in caplog.records if r.name == "bot.delivery"]
+    assert 2 <= len(lines) <= 4, [r.getMessage() for r in lines]
+    assert all(r.exc_info is None for r in lines)
+    assert all("trying again in" in r.getMessage() for r in lines)

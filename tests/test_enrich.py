@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
@@ -32,6 +33,7 @@ from bot.store.schema import stories, story_sources
 from bot.summarise import MAX_SENTENCES
 from bot.summary_text import load_summary
 from bot.workers import ProcessWorkers
+from tests.support.bot_process import free_port
 from tests.support.feed_data import rss
 from tests.support.feed_server import FeedServer, LoopbackOnlyResolver
 from tests.support.hostile_pages import (
@@ -323,3 +325,21 @@ async def test_two_processes_sharing_a_database_enrich_each_story_once(rig: Rig)
     counts = await asyncio.gather(one.enrich_pending(NOW), two.enrich_pending(NOW))
     assert sorted(counts) in ([0, 2], [1, 1])
     assert rig.server.count("/articles/budget") == 1
+
+
+async def test_a_database_outage_is_one_line_per_try_with_backoff(
+    server: FeedServer, workers: ProcessWorkers, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = Store(f"postgresql://postgres@127.0.0.1:{free_port()}/test")
+    async with HttpFetcher(CONFIG.fetch, resolver=LoopbackOnlyResolver()) as fetcher:
+        enricher = Enricher(store, fetcher, CONFIG, workers)
+        stop = asyncio.Event()
+        with caplog.at_level(logging.INFO, logger="bot.enrich"):
+            running = asyncio.create_task(enricher.run_forever(stop, tick_s=0.05))
+            await asyncio.sleep(3.5)
+            stop.set()
+            await running
+    store.close()
+    lines = [r for r in caplog.records if r.name == "bot.enrich"]
+    assert 2 <= len(lines) <= 4, [r.getMessage() for r in lines]
+    assert all(r.exc_info is None and "trying again in" in r.getMessage() for r in lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,10 +12,11 @@ from telegram.ext import CallbackContext
 
 from bot.app import build_application
 from bot.config import Config, StorageConfig, TelegramConfig
-from bot.schedule import compact_job, register_jobs
+from bot.schedule import compact_job, register_jobs, store_gated
 from bot.store.engine import Store
 from bot.store.schema import stories
 from bot.store.sql import utcnow
+from tests.support.bot_process import free_port
 from tests.support.tg_updates import BOT_TOKEN
 
 
@@ -69,4 +71,23 @@ async def test_compact_job_drops_old_text_in_batches(db_url: str) -> None:
     )
     assert texts[:1100] == [""] * 1100
     assert set(texts[1100:]) == {"Long text of the story."}
+    store.close()
+
+
+async def test_a_job_whose_database_is_down_logs_one_line_then_backs_off(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Ten ticks of a job while the database is unreachable: one line, then skipped ticks."""
+    url = f"postgresql://postgres@127.0.0.1:{free_port()}/test"
+    store = Store(url)
+    application = build_application(_config(url, 14), store)
+    job = store_gated(compact_job.__wrapped__)  # a fresh gate, as each job has its own
+    with caplog.at_level(logging.INFO, logger="bot.schedule"):
+        for _ in range(10):
+            await job(CallbackContext(application))
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.schedule"]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("compact_job: database error in compact_stories: OperationalError")
+    assert lines[0].endswith("trying again in 1 s")
+    assert all(r.exc_info is None for r in caplog.records)
     store.close()

@@ -116,3 +116,24 @@ def test_run_waits_for_an_unreachable_api_instead_of_crashing(tmp_path: Path) ->
     output = (waited.value.stderr or b"").decode() + (waited.value.output or b"").decode()
     assert "Telegram Bot API not reachable" in output
     assert "Traceback" not in output
+
+
+@pytest.mark.parametrize("status", [400, 409])
+def test_run_refused_at_start_prints_one_line_and_no_token(
+    api: BotApiStandIn, tmp_path: Path, status: int
+) -> None:
+    """A 400/409 from getMe used to end in a raw traceback with the whole token in it."""
+    api.fail_next(1, status, method="getMe")
+    config = write_config(
+        tmp_path / "config.toml",
+        api_url=api.base_url,
+        database_url=f"sqlite:///{tmp_path}/bot.sqlite3",
+        feeds=[],
+    )
+    result = _run_bot(config, BOT_TOKEN, 60)
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("digest-bot: Telegram refused to start the bot: "), lines
+    assert "Traceback" not in result.stderr
+    assert BOT_TOKEN not in result.stderr
+    assert BOT_TOKEN.split(":")[1] not in result.stderr

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -81,6 +82,14 @@ def _create_sqlite_engine(url: str, database: str | None) -> Engine:
     return engine
 
 
+def _corrupt_sqlite(exc: SQLAlchemyError) -> bool:
+    original = getattr(exc, "orig", None)
+    text = str(original).lower()
+    return isinstance(original, sqlite3.DatabaseError) and (
+        "not a database" in text or "malformed" in text or "corrupt" in text
+    )
+
+
 class Store:
     """The bot's database: migrations, and transactions run in worker threads."""
 
@@ -99,7 +108,19 @@ class Store:
         """Apply every pending migration (blocking; call before the loop starts or in a thread)."""
         from bot.store.migrate import upgrade
 
-        upgrade(self.engine)
+        try:
+            upgrade(self.engine)
+        except SQLAlchemyError as exc:
+            raise self._error("upgrade", exc) from exc
+
+    def revision(self) -> str | None:
+        """The schema revision the database is at (None before the first migration)."""
+        from bot.store.migrate import current_revision
+
+        try:
+            return current_revision(self.engine)
+        except SQLAlchemyError as exc:
+            raise self._error("revision", exc) from exc
 
     def read_sync(
         self, fn: Callable[Concatenate[Connection, P], T], *a: P.args, **k: P.kwargs
@@ -139,7 +160,17 @@ class Store:
                 with conn.begin():
                     return fn(conn, *a, **k)
         except SQLAlchemyError as exc:
-            raise StoreError(f"database error in {fn.__name__}: {exc.__class__.__name__}") from exc
+            raise self._error(fn.__name__, exc) from exc
+
+    def _error(self, what: str, exc: SQLAlchemyError) -> StoreError:
+        """One sentence for the failure; a corrupted SQLite file is named, with what to do."""
+        if self.is_sqlite and _corrupt_sqlite(exc):
+            path = self.engine.url.database or "the SQLite database"
+            return StoreError(
+                f"{path} is not a readable SQLite database (corrupted, or another kind of "
+                "file): move it away to start afresh, or restore a backup"
+            )
+        return StoreError(f"database error in {what}: {exc.__class__.__name__}")
 
     def close(self) -> None:
         """Close every connection and the worker threads."""
