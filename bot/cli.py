@@ -136,11 +136,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def unexpected_error(exc: Exception, secrets: tuple[str, ...]) -> int:
     """Log an unexpected error through the scrubbing filter; say one line; exit status 1.
 
-    The traceback goes to the log at DEBUG (scrubbed too), for `log.level = "DEBUG"`.
+    The traceback goes to the log, scrubbed like every record, so the error can be found.
     """
     if not logging.getLogger().handlers:
         setup_logging("WARNING", "text", secrets)
     summary = scrub(f"{exc.__class__.__name__}: {exc}", secrets)[:500]
-    log.debug("the unexpected error's traceback", exc_info=exc)
+    log.error("digest-bot stopped by an unexpected error", exc_info=exc)
     print(f"digest-bot: stopped by an unexpected error ({summary})", file=sys.stderr)
     return 1

@@ -56,7 +56,8 @@ async def run_poll_once(store: Store, config: Config) -> None:
     workers = story_workers(config)
     try:
         async with HttpFetcher(config.fetch) as fetcher:
-            report = await Poller(store, fetcher, config).poll_all_once(utcnow())
+            poller = Poller(store, fetcher, config, workers=workers)
+            report = await poller.poll_all_once(utcnow())
             enriched = await _enrich_all(Enricher(store, fetcher, config, workers))
     finally:
         workers.close()
@@ -80,7 +81,7 @@ async def run_poll_loop(store: Store, config: Config, ticks: int | None = None) 
     """Poll the due feeds and enrich every `poll.tick_s`, forever (or `ticks` times)."""
     workers = story_workers(config)
     async with HttpFetcher(config.fetch) as fetcher:
-        poller = Poller(store, fetcher, config)
+        poller = Poller(store, fetcher, config, workers=workers)
         enricher = Enricher(store, fetcher, config, workers)
         tick = 0
         try:

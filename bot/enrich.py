@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 from bot.backoff import Backoff
 from bot.config import Config, SummaryConfig
@@ -38,12 +38,14 @@ from bot.http_fetch import HTML_ACCEPT, HttpFetcher
 from bot.keywords import extract_keywords
 from bot.language import detect_language
 from bot.neardup import is_near_duplicate, text_signature
+from bot.ports import Workers
 from bot.store.engine import Store
 from bot.store.sql import utcnow
 from bot.store.stories import (
     claim_enrichment,
     recent_signatures,
     record_enrichment_failure,
+    release_enrichment,
     save_enrichment,
 )
 from bot.summarise import MAX_SENTENCES, summarise
@@ -56,9 +58,11 @@ MIN_PAGE_CHARS = 300  # less than this from a page means extraction failed
 MIN_SIGNATURE_WORDS = 50  # shorter texts give signatures too weak to call duplicates
 DUPLICATE_WINDOW = timedelta(days=2)
 MAX_ATTEMPTS = 3  # claims of one story before it is given up ('failed')
-LEASE_S = 180.0  # a story claimed by a process that died is claimed again after this
+# A story's page fetch and CPU work, queueing included, end within STORY_DEADLINE_S (then its
+# teaser stands in); its lease is longer still, so no other process takes it meanwhile.
+STORY_DEADLINE_S = 120.0
+LEASE_S = 300.0  # a story claimed by a process that died is claimed again after this
 SIGNATURES_MAX_AGE_S = 30.0  # how long the recent signatures read from the store are reused
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -83,14 +87,6 @@ def choose_text(page_text: str, content: str, teaser: str) -> tuple[str, str]:
         if len(text) >= MIN_PAGE_CHARS:
             return text, source
     return max(candidates, key=lambda c: len(c[0]))
-
-
-class Workers(Protocol):
-    """Where CPU-bound work runs: `bot.workers.ProcessWorkers`, with a time budget."""
-
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """`fn(*args)` elsewhere; `WorkError` when it runs out of time or its worker dies."""
-        ...
 
 
 def warm_up() -> None:
@@ -211,6 +207,9 @@ class Enricher:
                     except StoreError as exc:  # one line per try while the database is down
                         wait = max(tick_s, backoff.failed(time.monotonic()))
                         log.warning("enrichment: %s; trying again in %.0f s", exc, wait)
+                    except Exception:  # a bug: logged, backed off, never the end of enrichment
+                        wait = max(tick_s, backoff.failed(time.monotonic()))
+                        log.exception("enrichment failed; trying again in %.0f s", wait)
                     else:
                         if backoff.succeeded():
                             log.info("enrichment: working again")
@@ -218,20 +217,29 @@ class Enricher:
                 await asyncio.wait(waiting, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
         finally:
             stopping.cancel()
-            for task in list(self._in_flight.values()):
-                task.cancel()
-            for task in list(self._in_flight.values()):
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await self._abandon()
+
+    async def _abandon(self) -> None:
+        """Cancel the stories in flight and hand them back (their attempt does not count)."""
+        unfinished = list(self._in_flight)
+        for task in list(self._in_flight.values()):
+            task.cancel()
+        for task in list(self._in_flight.values()):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if not unfinished:
+            return
+        try:
+            await self.store.write(release_enrichment, unfinished)
+        except StoreError as exc:  # their leases end on their own
+            log.warning("could not hand back %d stories: %s", len(unfinished), exc)
 
     async def _claim(self, now: datetime, limit: int) -> list[asyncio.Task[None]]:
         """Lease up to `limit` stories and start a task for each."""
+        await self._refresh_recent(now)  # first: a claimed story must get its task
         rows = await self.store.write(
             claim_enrichment, limit, now, LEASE_S, MAX_ATTEMPTS, tuple(self._in_flight)
         )
-        if not rows:
-            return []
-        await self._refresh_recent(now)
         tasks = []
         for row in rows:
             task = asyncio.create_task(self._guarded(row, now))
@@ -272,8 +280,15 @@ class Enricher:
             log.exception("enriching story %s failed", row["id"])
 
     async def _enrich_one(self, row: dict[str, Any], now: datetime) -> None:
-        page = await self.fetch_page(row["url"] or "") if row["fetch_page"] else None
-        done, error = await self._compute(row, page)
+        try:
+            async with asyncio.timeout(STORY_DEADLINE_S):
+                page = await self.fetch_page(row["url"] or "") if row["fetch_page"] else None
+                done, error = await self._compute(row, page)
+        except TimeoutError:
+            self.counts["fallback"] += 1
+            done = teaser_enrichment(row)
+            error = f"no result within {STORY_DEADLINE_S:g} s; the teaser stands in"
+            log.warning("story %s: %s", row["id"], error)
         self.counts[done.source or "teaser"] += 1
         async with self._saving:  # a story is an original only once it is saved
             await self._save(row, done, error, now)
@@ -283,7 +298,7 @@ class Enricher:
     ) -> None:
         original = find_original(done.signature, self._recent, row["id"])
         try:
-            await self.store.write(
+            saved = await self.store.write(
                 save_enrichment,
                 row["id"],
                 now,
@@ -295,12 +310,16 @@ class Enricher:
                 search_doc=done.search_doc,
                 duplicate_of=original,
                 error=error,
+                claimed_at=row.get("claimed_at"),
             )
         except StoreError as exc:  # isolated to this story; its lease makes it wait
             self.counts["store_errors"] += 1
             log.warning("saving story %s failed (%s); it will be tried again", row["id"], exc)
             with contextlib.suppress(StoreError):
                 await self.store.write(record_enrichment_failure, row["id"], now, str(exc))
+            return
+        if not saved:  # our lease ended and another claim took the story: theirs counts
+            log.warning("story %s was taken over by another claim; not saved twice", row["id"])
             return
         if original is None and done.signature:
             self._recent.append((row["id"], done.signature))

@@ -146,7 +146,8 @@ def drop_bad_char_refs(data: bytes) -> bytes:
     """Remove `&#0;`, `&#xD800;` and other references to characters no text may hold.
 
     One such reference in one entry made feedparser fail on the whole feed (it cannot encode a
-    lone surrogate); the other entries must still arrive.
+    lone surrogate); the other entries must still arrive. References to 128-159 mean the
+    Windows-1252 punctuation old feeds use them for (`&#146;` is ’), as in HTML.
     """
     if b"&#" not in data:
         return data
@@ -156,6 +157,11 @@ def drop_bad_char_refs(data: bytes) -> bytes:
         if len(hex_digits or digits) > 8:
             return b""
         code = int(hex_digits, 16) if hex_digits else int(digits)
+        if 0x80 <= code <= 0x9F:
+            try:
+                return f"&#{ord(bytes([code]).decode('cp1252'))};".encode()
+            except UnicodeDecodeError:  # the five bytes Windows-1252 leaves undefined
+                return b""
         if code > 0x10FFFF or strip_unsafe(chr(code)) == "":
             return b""
         return match.group(0)

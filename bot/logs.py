@@ -86,5 +86,6 @@ def setup_logging(level: str = "INFO", fmt: str = "text", secrets: tuple[str, ..
     # httpx logs every request URL, and Bot API URLs contain the token (PTB's examples do this).
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # "skipped: maximum number of running instances reached" is max_instances=1 doing its job.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
     logging.getLogger("alembic").setLevel(logging.WARNING)

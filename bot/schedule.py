@@ -114,37 +114,43 @@ async def start_pipeline(application: AnyApplication) -> None:
     dispatcher = Dispatcher(store, TelegramSender(application.bot), config.delivery)
     workers = story_workers(config)
     enricher = Enricher(store, fetcher, config, workers)
-    pipeline = Pipeline(Poller(store, fetcher, config), enricher, dispatcher, workers)
+    poller = Poller(store, fetcher, config, workers=workers)
+    pipeline = Pipeline(poller, enricher, dispatcher, workers)
     pipeline.sender_task = asyncio.create_task(dispatcher.run_forever(pipeline.stop))
     pipeline.enricher_task = asyncio.create_task(enricher.run_forever(pipeline.stop))
     application.bot_data[PIPELINE] = pipeline
 
 
 async def stop_pipeline(application: AnyApplication) -> None:
-    """Stop the enricher and the sender within seconds (call from `post_stop`).
+    """Stop the enricher, the worker processes and the sender, in that order (`post_stop`).
 
-    The sender finishes the send in flight; stories being enriched are abandoned with their
-    lease and enriched again later, so nothing is lost.
+    Stories being enriched are handed back and enriched again later; the sender finishes the
+    send in flight. Each stage is stopped even if another fails to stop.
     """
     pipeline: Pipeline | None = application.bot_data.get(PIPELINE)
     if pipeline is None:
         return
     pipeline.stop.set()
-    pipeline.workers.close()
-    stages = (
-        ("enricher", pipeline.enricher_task, ENRICHER_STOP_S),
-        ("sender", pipeline.sender_task, SENDER_STOP_S),
-    )
-    for name, task, within_s in stages:
-        if task is None:
-            continue
-        try:
-            await asyncio.wait_for(asyncio.shield(task), within_s)
-        except TimeoutError:
-            log.warning("the %s did not stop within %g s; cancelling it", name, within_s)
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    await _stop_stage("enricher", pipeline.enricher_task, ENRICHER_STOP_S)
+    try:
+        await asyncio.to_thread(pipeline.workers.close)
+    except Exception:
+        log.exception("stopping the worker processes failed")
+    await _stop_stage("sender", pipeline.sender_task, SENDER_STOP_S)
+
+
+async def _stop_stage(name: str, task: asyncio.Task[None] | None, within_s: float) -> None:
+    if task is None:
+        return
+    try:
+        await asyncio.wait_for(asyncio.shield(task), within_s)
+    except TimeoutError:
+        log.warning("the %s did not stop within %g s; cancelling it", name, within_s)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    except Exception:
+        log.exception("the %s failed while stopping", name)
 
 
 def store_gated(

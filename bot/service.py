@@ -6,6 +6,7 @@ Every method takes the chat id it acts for; expected problems raise `UserError` 
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import math
@@ -343,8 +344,8 @@ class Service:
             raise UserError(
                 texts.FETCH_FAILED.format(url=shown_url(url), reason=escape(str(exc)))
             ) from None
-        try:
-            return parse_feed(result.body, result.url), str(result.url)
+        try:  # in a thread: a 5 MB feed must not hold the event loop
+            return await asyncio.to_thread(parse_feed, result.body, result.url), str(result.url)
         except FeedError:
             raise UserError(texts.NOT_A_FEED.format(url=shown_url(url))) from None
 

@@ -196,7 +196,8 @@ STATS = (
     "<b>Stats</b>\n"
     "Chats: {chats} ({active} active)\n"
     "Feeds: {feeds} ({ok} ok, {failing} failing, {dead} dead)\n"
-    "Stories: {stories}\n"
+    "Stories: {stories} ({stories_fallback} from feed text after a page failed, "
+    "{stories_failed} given up)\n"
     "Deliveries: {sent} sent, {pending} pending, {failed} failed\n"
     "Topics followed: {topics}"
 )

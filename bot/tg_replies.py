@@ -90,7 +90,9 @@ def replying(func: Callback) -> Callback:
             await func(update, context)
         except UserError as exc:
             if update.callback_query is not None:
-                await update.callback_query.answer(plain(str(exc)), show_alert=True)
+                alert = plain(str(exc))  # Telegram takes at most 200 characters here
+                alert = alert if len(alert) <= 200 else alert[:199] + "…"
+                await update.callback_query.answer(alert, show_alert=True)
             else:
                 await reply(update, context, str(exc))
 

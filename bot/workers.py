@@ -49,9 +49,15 @@ class ProcessWorkers:
         self._warm_up = warm_up
         self._preload = preload
         self._pool: ProcessPool | None = None
+        self._closed = False
 
     def _started(self) -> ProcessPool:
         """The pool, started on first use (a bot that never enriches starts no process)."""
+        if self._closed:
+            raise WorkError("the worker processes are stopping")
+        if self._pool is not None and not self._pool.active:  # broken: start a new one
+            log.warning("the worker pool stopped working; starting a new one")
+            self._discard()
         if self._pool is None:
             context = multiprocessing.get_context("forkserver")
             if self._preload:
@@ -61,16 +67,22 @@ class ProcessWorkers:
             )
         return self._pool
 
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+    async def run(self, fn: Callable[..., T], *args: Any, timeout_s: float | None = None) -> T:
         """`fn(*args)` in a worker; `WorkError` when it runs out of time or its worker dies.
 
-        Exceptions raised by `fn` itself come back as they are.
+        The budget is `timeout_s`, else the pool's. Exceptions raised by `fn` itself come back
+        as they are.
         """
-        future = self._started().schedule(fn, args=args, timeout=self.timeout_s)
+        budget = timeout_s or self.timeout_s
+        try:
+            future = self._started().schedule(fn, args=args, timeout=budget)
+        except RuntimeError:  # pebble refuses work once its pool is broken: one new pool
+            self._discard()
+            future = self._started().schedule(fn, args=args, timeout=budget)
         try:
             result: T = await asyncio.wrap_future(future)
         except concurrent.futures.TimeoutError:
-            raise WorkError(f"ran out of its {self.timeout_s:g} s budget") from None
+            raise WorkError(f"ran out of its {budget:g} s budget") from None
         except ProcessExpired as exc:
             raise WorkError(f"its worker process died (exit code {exc.exitcode})") from None
         except asyncio.CancelledError:
@@ -78,11 +90,21 @@ class ProcessWorkers:
             raise
         return result
 
-    def close(self, timeout_s: float = 3.0) -> None:
-        """Stop every worker now (work in flight is abandoned; its stories are retried)."""
-        if self._pool is None:
-            return
+    def _discard(self) -> None:
         pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.stop()  # type: ignore[no-untyped-call]
+
+    def close(self, timeout_s: float = 3.0) -> None:
+        """Stop every worker now (work in flight is abandoned; its stories are retried).
+
+        Blocks up to `timeout_s`: from the event loop, call it in a thread. No new pool is
+        started after this.
+        """
+        self._closed = True
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
         pool.stop()  # type: ignore[no-untyped-call]
         try:
             pool.join(timeout=timeout_s)

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Connection
 
 from bot.cli import main, unexpected_error
+from bot.logs import setup_logging
 from bot.store.engine import Store
 from bot.store.schema import chats, deliveries, feeds
 from tests.test_search import add_feed, add_story
@@ -129,11 +130,15 @@ def test_status_names_a_corrupted_file(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_an_unexpected_error_is_one_scrubbed_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """Logged (with its traceback) through the scrubbing filter, then one line to the user."""
     token = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
-    error = RuntimeError(f"request to https://api.telegram.org/bot{token}/getMe failed")
-    assert unexpected_error(error, (token,)) == 1
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1
-    assert err[0].startswith("digest-bot: stopped by an unexpected error (RuntimeError: ")
-    assert token not in err[0]
-    assert "AAHdqTcv" not in err[0]
+    setup_logging("INFO", "text", (token,))  # as main() does once the config is read
+    with pytest.raises(RuntimeError) as caught:
+        raise RuntimeError(f"request to https://api.telegram.org/bot{token}/getMe failed")
+    assert unexpected_error(caught.value, (token,)) == 1
+    err = capsys.readouterr().err.strip()
+    last = err.splitlines()[-1]
+    assert last.startswith("digest-bot: stopped by an unexpected error (RuntimeError: ")
+    assert "ERROR bot.cli: digest-bot stopped by an unexpected error" in err
+    assert token not in err
+    assert "AAHdqTcv" not in err

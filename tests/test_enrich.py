@@ -30,6 +30,7 @@ from bot.ingest import Poller
 from bot.store import feeds as feed_queries
 from bot.store.engine import Store
 from bot.store.schema import stories, story_sources
+from bot.store.stories import claim_enrichment, release_enrichment, save_enrichment
 from bot.summarise import MAX_SENTENCES
 from bot.summary_text import load_summary
 from bot.workers import ProcessWorkers
@@ -343,3 +344,57 @@ async def test_a_database_outage_is_one_line_per_try_with_backoff(
     lines = [r for r in caplog.records if r.name == "bot.enrich"]
     assert 2 <= len(lines) <= 4, [r.getMessage() for r in lines]
     assert all(r.exc_info is None and "trying again in" in r.getMessage() for r in lines)
+
+
+def _save(rig: Rig, story_id: int, claimed_at: datetime) -> bool:
+    return rig.store.write_sync(
+        save_enrichment,
+        story_id,
+        NOW,
+        text="t",
+        summary="",
+        keywords="",
+        language="en",
+        signature="",
+        search_doc="t",
+        claimed_at=claimed_at,
+    )
+
+
+async def test_a_save_after_the_lease_was_taken_over_is_refused(rig: Rig) -> None:
+    await rig.ingest("/f.xml", ["one"])
+    [first] = rig.store.write_sync(claim_enrichment, 5, NOW, LEASE_S, MAX_ATTEMPTS)
+    later = NOW + timedelta(seconds=LEASE_S + 1)
+    [second] = rig.store.write_sync(claim_enrichment, 5, later, LEASE_S, MAX_ATTEMPTS)
+    assert first["id"] == second["id"]
+    assert not _save(rig, first["id"], first["claimed_at"]), "the old claim no longer holds"
+    assert rig.stories()[0]["state"] == "new"
+    assert _save(rig, second["id"], second["claimed_at"])
+    assert rig.stories()[0]["state"] == "ready"
+
+
+async def test_stories_handed_back_at_shutdown_are_claimed_at_once_without_a_lost_attempt(
+    rig: Rig,
+) -> None:
+    await rig.ingest("/f.xml", ["one"])
+    [row] = rig.store.write_sync(claim_enrichment, 5, NOW, LEASE_S, MAX_ATTEMPTS)
+    assert rig.store.write_sync(claim_enrichment, 5, NOW, LEASE_S, MAX_ATTEMPTS) == []
+    rig.store.write_sync(release_enrichment, [row["id"]])
+    [again] = rig.store.write_sync(claim_enrichment, 5, NOW, LEASE_S, MAX_ATTEMPTS)
+    assert again["enrich_attempts"] == 0  # as read before this claim counted it
+    assert rig.stories()[0]["enrich_attempts"] == 1
+
+
+async def test_stopping_the_enricher_hands_its_stories_back(rig: Rig) -> None:
+    rig.server.add("/articles/slow", ARTICLE, content_type="text/html", delay_s=5.0)
+    await rig.ingest("/f.xml", ["slow"])
+    enricher = Enricher(rig.store, rig.fetcher, CONFIG, rig.workers)
+    stop = asyncio.Event()
+    running = asyncio.create_task(enricher.run_forever(stop, tick_s=0.05))
+    await _until(lambda: rig.server.count("/articles/slow") == 1, "the page is being fetched")
+    stop.set()
+    await running
+    (story,) = rig.stories()
+    assert story["state"] == "new"
+    assert story["enrich_claimed_at"] is None
+    assert story["enrich_attempts"] == 0

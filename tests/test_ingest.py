@@ -22,6 +22,7 @@ from bot.store import feeds as feed_queries
 from bot.store.engine import Store
 from bot.store.schema import chats, feeds, stories, story_sources, subscriptions
 from bot.store.stories import record_entries
+from bot.workers import ProcessWorkers
 from tests.support.feed_data import rss
 from tests.support.feed_server import FeedServer, LoopbackOnlyResolver
 
@@ -459,3 +460,20 @@ def test_random_bytes_in_titles_never_fail_a_poll(store: Store) -> None:
         assert site.decode() + "/good" in keys
 
     poll_once()
+
+
+async def test_feeds_are_parsed_in_the_workers_with_a_budget(
+    rig: Rig, workers: ProcessWorkers
+) -> None:
+    rig.server.add("/w.xml", rss(["one", "two"]))
+    rig.server.add("/slow.xml", rss([f"item{i}" for i in range(5000)]))
+    poller = Poller(rig.store, rig.poller.fetcher, CONFIG, workers=workers)
+    fine = rig.add_feed("/w.xml")
+    assert (await poller.poll_feed(rig.feed(fine), NOW)).status == "ok"
+    assert len(rig.stories()) == 2
+    slow = rig.add_feed("/slow.xml")
+    hasty = Poller(rig.store, rig.poller.fetcher, CONFIG, workers=workers, parse_budget_s=0.2)
+    outcome = await hasty.poll_feed(rig.feed(slow), NOW)
+    assert outcome.status == "failed"
+    assert outcome.error == "the feed could not be read in time: ran out of its 0.2 s budget"
+    assert len(rig.stories()) == 2, "nothing of the unread feed is stored"

@@ -121,6 +121,8 @@ def test_stats_and_failing_feeds(store: Store) -> None:
         "failing": 1,
         "dead": 0,
         "stories": 0,
+        "stories_fallback": 0,
+        "stories_failed": 0,
         "sent": 0,
         "pending": 0,
         "failed": 0,

@@ -216,6 +216,11 @@ def stats(conn: Connection) -> dict[str, int]:
     delivery_states = _count_by(conn, deliveries.c.state)
     active = sum(n for key, n in chat_states.items() if key in {"True", "1"})
     story_count = conn.execute(select(func.count()).select_from(stories)).scalar_one()
+    # Stories given up, and stories done from their feed's text after their page failed.
+    given_up = conn.execute(select(func.count()).where(stories.c.state == "failed")).scalar_one()
+    fallback = conn.execute(
+        select(func.count()).where(stories.c.state != "failed", stories.c.enrich_error != "")
+    ).scalar_one()
     topic_count = conn.execute(select(func.count()).select_from(topics)).scalar_one()
     return {
         "chats": sum(chat_states.values()),
@@ -225,6 +230,8 @@ def stats(conn: Connection) -> dict[str, int]:
         "failing": feed_states.get("failing", 0),
         "dead": feed_states.get("dead", 0),
         "stories": int(story_count),
+        "stories_fallback": int(fallback),
+        "stories_failed": int(given_up),
         "sent": delivery_states.get("sent", 0),
         "pending": delivery_states.get("pending", 0) + delivery_states.get("sending", 0),
         "failed": delivery_states.get("failed", 0),

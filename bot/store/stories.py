@@ -181,6 +181,7 @@ def claim_enrichment(
             stories.c.state == "new",
             stories.c.enrich_attempts >= max_attempts,
             free,
+            stories.c.id.notin_(list(skip) or [-1]),
         )
         .values(
             state="failed",
@@ -198,7 +199,7 @@ def claim_enrichment(
     query = query.order_by(stories.c.id).limit(limit)
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=stories)
-    rows = [dict(row) for row in conn.execute(query).mappings()]
+    rows = [{**row, "claimed_at": now} for row in conn.execute(query).mappings()]
     if rows:
         conn.execute(
             update(stories)
@@ -206,6 +207,25 @@ def claim_enrichment(
             .values(enrich_claimed_at=now, enrich_attempts=stories.c.enrich_attempts + 1)
         )
     return rows
+
+
+def release_enrichment(conn: Connection, story_ids: Collection[int]) -> None:
+    """Hand back stories this process claimed but did not finish (it is stopping).
+
+    Their lease ends now and the attempt is not counted, so a restart takes them at once.
+    """
+    if not story_ids:
+        return
+    conn.execute(
+        update(stories)
+        .where(stories.c.id.in_(list(story_ids)), stories.c.state == "new")
+        .values(
+            enrich_claimed_at=None,
+            enrich_attempts=func.max(stories.c.enrich_attempts - 1, 0)
+            if conn.dialect.name == "sqlite"
+            else func.greatest(stories.c.enrich_attempts - 1, 0),
+        )
+    )
 
 
 def record_enrichment_failure(conn: Connection, story_id: int, now: datetime, error: str) -> None:
@@ -242,14 +262,20 @@ def save_enrichment(
     search_doc: str,
     duplicate_of: int | None = None,
     error: str = "",
-) -> None:
+    claimed_at: datetime | None = None,
+) -> bool:
     """Store what enrichment computed: state 'ready', or 'duplicate' of `duplicate_of`.
 
-    `error` says what went wrong on the way (the page timed out, ...), if anything did.
+    `error` says what went wrong on the way (the page timed out, ...), if anything did. With
+    `claimed_at`, only while this claim still holds the story (a lease that ended and was
+    taken by another process must not be saved twice). False when nothing was saved.
     """
-    conn.execute(
+    mine = [stories.c.id == story_id, stories.c.state == "new"]
+    if claimed_at is not None:
+        mine.append(stories.c.enrich_claimed_at == claimed_at)
+    saved = conn.execute(
         update(stories)
-        .where(stories.c.id == story_id, stories.c.state == "new")
+        .where(*mine)
         .values(
             text=text[:MAX_TEXT_CHARS],
             summary=summary,
@@ -264,6 +290,8 @@ def save_enrichment(
             updated_at=now,
         )
     )
+    if saved.rowcount == 0:
+        return False
     if duplicate_of is not None:
         # The original is now also carried by the duplicate's feeds (same item keys).
         conn.execute(
@@ -278,6 +306,7 @@ def save_enrichment(
             .where(stories.c.id == duplicate_of, stories.c.state == "matched")
             .values(state="ready", updated_at=now)
         )
+    return True
 
 
 def compact_stories(conn: Connection, before: datetime, now: datetime, limit: int = 500) -> int:

@@ -25,7 +25,13 @@ def free_port() -> int:
 
 
 def write_config(
-    path: Path, *, api_url: str, database_url: str, feeds: list[dict], health_port: int = 0
+    path: Path,
+    *,
+    api_url: str,
+    database_url: str,
+    feeds: list[dict],
+    health_port: int = 0,
+    summary: dict[str, float] | None = None,
 ) -> Path:
     """Write a config for a fast, loopback-only bot: short poll and send intervals."""
     lines = [
@@ -50,6 +56,8 @@ def write_config(
         "instant_window_s = 0.5",
         "retry_base_s = 0.5",
         "max_attempts = 50",
+        "[summary]",
+        *(f"{key} = {value}" for key, value in (summary or {}).items()),
         "[log]",
         'level = "INFO"',
         "[health]",
