@@ -14,7 +14,7 @@ _SCORER = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
 
 def rouge_f1(pairs: Iterable[tuple[str, str]]) -> tuple[float, float, float]:
     """Return mean ROUGE-1/2/L F1 (in %) over (reference, prediction) pairs."""
-    totals = {kind: [] for kind in ROUGE_TYPES}
+    totals: dict[str, list[float]] = {kind: [] for kind in ROUGE_TYPES}
     for reference, prediction in pairs:
         scores = _SCORER.score(reference, prediction)
         for kind in ROUGE_TYPES:

@@ -5,8 +5,8 @@
 Each side talks to its own stand-in process enforcing a strict 30-messages-per-second window,
 1 message/s per private chat and 20/min per group:
 
-- ours: the outbox (`bot.delivery.Dispatcher`: claim, pace evenly at `delivery.global_per_s`,
-  record each outcome), on a SQLite file (or `--db`);
+- ours: the outbox (`bot.services.delivery.Dispatcher`: claim, pace evenly at
+  `delivery.global_per_s`, record each outcome), on a SQLite file (or `--db`);
 - ptb: PTB's `AIORateLimiter` with its default settings on an `ExtBot`, every message handed
   to `send_message` at once (how a bot without an outbox fans out).
 
@@ -33,14 +33,14 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
+from bot.clock import utcnow
 from bot.config import DeliveryConfig
-from bot.delivery import Dispatcher
-from bot.digest import compose_instant
-from bot.render import StoryView
+from bot.core.digest import compose_instant
+from bot.core.render import StoryView
+from bot.services.delivery import Dispatcher
 from bot.store.deliveries import count_states
 from bot.store.engine import Store
-from bot.store.sql import utcnow
-from bot.tg_send import TelegramSender
+from bot.tg.sender import TelegramSender
 from tests.support.delivery_data import seed_fanout
 from tests.support.sender_proc import open_bot
 from tests.support.tg_api import StandInControl

@@ -29,8 +29,9 @@ from aiohttp import web
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import Config, FetchConfig, PollConfig
-from bot.http_fetch import FEED_ACCEPT, HttpFetcher
-from bot.ingest import Poller
+from bot.net.fetcher import HttpFetcher
+from bot.services.polling import Poller
+from bot.services.ports import FEED_ACCEPT
 from bot.store import feeds as feed_queries
 from bot.store.engine import Store
 

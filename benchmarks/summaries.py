@@ -28,9 +28,9 @@ from sumy.summarizers.lsa import LsaSummarizer  # noqa: E402
 from sumy.summarizers.text_rank import TextRankSummarizer  # noqa: E402
 from sumy.utils import get_stop_words  # noqa: E402
 
-from bot.extract import extract_article  # noqa: E402
-from bot.sentences import SentenceTokenizer  # noqa: E402
-from bot.summarise import split_story, summarise  # noqa: E402
+from bot.core.text.extract import extract_article  # noqa: E402
+from bot.core.text.sentences import SentenceTokenizer  # noqa: E402
+from bot.core.text.summarise import split_story, summarise  # noqa: E402
 
 SENTENCES = 3
 Record = dict[str, str]

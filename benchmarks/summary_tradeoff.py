@@ -1,6 +1,6 @@
 """How far one summary configuration can go on both shared summarization sets.
 
-Sweeps the weight of the lead-position prior (and redundancy removal) in `bot.summarise`,
+Sweeps the weight of the lead-position prior (and redundancy removal) in `bot.core.text.summarise`,
 prints ROUGE F1 on Inshorts (human summaries) and BBC (article sentences picked by an unknown
 algorithm) for each setting, then asks whether any article-level signal could tell per story
 which of TextRank and Lead-3 to trust: the per-story oracle and the share of stories each wins.
@@ -28,7 +28,7 @@ from summaries import (
     shared_data_dir,
 )
 
-from bot.summarise import Weights, split_story, summarise
+from bot.core.text.summarise import Weights, split_story, summarise
 
 SETS = ("inshorts-dev.jsonl", "bbc-dev.jsonl")
 POSITIONS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5)
@@ -38,7 +38,7 @@ _SCORER = rouge_scorer.RougeScorer(["rouge1"], use_stemmer=True)
 
 def _sweep(data: dict[str, list[Record]]) -> list[tuple[Weights, tuple[float, ...], float]]:
     """Return (weights, Inshorts R1/R2/RL, BBC R1) for every setting of the sweep."""
-    rows = []
+    rows: list[tuple[Weights, tuple[float, ...], float]] = []
     for redundancy in REDUNDANCY:
         for position in POSITIONS:
             weights = Weights(position=position, redundancy=redundancy)
@@ -58,7 +58,7 @@ def _sweep(data: dict[str, list[Record]]) -> list[tuple[Weights, tuple[float, ..
 
 def _r1(reference: str, prediction: str) -> float:
     """Return ROUGE-1 F1 of one prediction."""
-    return _SCORER.score(reference, prediction)["rouge1"].fmeasure
+    return float(_SCORER.score(reference, prediction)["rouge1"].fmeasure)
 
 
 def _oracle(records: list[Record]) -> tuple[float, float, float]:

@@ -5,8 +5,10 @@ Shared objects live in `application.bot_data` under these keys:
 - `"config"`: the `Config`;
 - `"store"`: the `Store` (closed in `post_shutdown`);
 - `"fetcher"`: the `HttpFetcher` (opened in `post_init`, closed in `post_shutdown`), or None;
-- `"service"`: the `bot.service.Service` the handlers call;
-- `"pipeline"`: the poll/enrich/match/send services of `bot.schedule` (running bot only);
+- `"service"`: the `bot.services.commands.Service` the handlers call;
+- `"compactor"`: the `Compactor` the hourly job runs;
+- `"pipeline"`: the poll/enrich/send services the jobs use (`bot.services.pipeline`; running
+  bot only), and `"workers"`: the worker processes behind them;
 - `"health"`: the readiness endpoint's runner, when `[health] port` is set.
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,20 +26,92 @@ from telegram.ext import Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
 
 from bot import texts
+from bot.clock import utcnow
 from bot.config import Config, require_token
-from bot.schedule import register_jobs, start_pipeline, stop_pipeline
-from bot.service import Service
+from bot.net.fetcher import HttpFetcher
+from bot.proc.workers import ProcessWorkers
+from bot.services.commands import Service
+from bot.services.compaction import Compactor
+from bot.services.delivery import Dispatcher
+from bot.services.enrich import Enricher, warm_up
+from bot.services.pipeline import Pipeline
+from bot.services.polling import Poller
 from bot.store.engine import Store
 from bot.store.feeds import sync_catalogue
-from bot.store.sql import utcnow
-from bot.tg_handlers import SERVICE, build_handlers, error_handler
-from bot.tg_startup import wait_for_bot_api
+from bot.store.stats import stats
+from bot.tg.handlers import SERVICE, build_handlers, error_handler
+from bot.tg.jobs import COMPACTOR, PIPELINE, register_jobs
+from bot.tg.sender import TelegramSender
+from bot.tg.startup import wait_for_bot_api
 
 log = logging.getLogger(__name__)
 
 CONFIG, STORE, FETCHER = "config", "store", "fetcher"  # bot_data keys, see the docstring
-HEALTH = "health"
+HEALTH, WORKERS = "health", "workers"
 POLL_TIMEOUT_S = 30  # getUpdates long-poll timeout
+ENRICHER_STOP_S = 5.0  # shutdown waits this long for the enricher to drop its stories
+SENDER_STOP_S = 30.0  # and this long for the send in flight (a cut send could repeat)
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+def story_workers(config: Config) -> ProcessWorkers:
+    """The worker processes for extraction and summaries, warmed up before their first story."""
+    return ProcessWorkers(
+        config.summary.workers,
+        config.summary.story_timeout_s,
+        warm_up=warm_up,
+        preload=("bot.services.enrich",),
+    )
+
+
+async def start_pipeline(application: AnyApplication) -> None:
+    """Build the services, start the enricher and the sender (call from `post_init`)."""
+    config: Config = application.bot_data[CONFIG]
+    store: Store = application.bot_data[STORE]
+    fetcher: HttpFetcher = application.bot_data[FETCHER]
+    dispatcher = Dispatcher(store, TelegramSender(application.bot), config.delivery)
+    workers = story_workers(config)
+    enricher = Enricher(store, fetcher, config, workers)
+    poller = Poller(store, fetcher, config, workers=workers)
+    pipeline = Pipeline(poller, enricher, dispatcher)
+    pipeline.sender_task = asyncio.create_task(dispatcher.run_forever(pipeline.stop))
+    pipeline.enricher_task = asyncio.create_task(enricher.run_forever(pipeline.stop))
+    application.bot_data[PIPELINE] = pipeline
+    application.bot_data[WORKERS] = workers
+
+
+async def stop_pipeline(application: AnyApplication) -> None:
+    """Stop the enricher, the worker processes and the sender, in that order (`post_stop`).
+
+    Stories being enriched are handed back and enriched again later; the sender finishes the
+    send in flight. Each stage is stopped even if another fails to stop.
+    """
+    pipeline: Pipeline | None = application.bot_data.get(PIPELINE)
+    if pipeline is None:
+        return
+    pipeline.stop.set()
+    await _stop_stage("enricher", pipeline.enricher_task, ENRICHER_STOP_S)
+    workers: ProcessWorkers = application.bot_data[WORKERS]
+    try:
+        await asyncio.to_thread(workers.close)
+    except Exception:
+        log.exception("stopping the worker processes failed")
+    await _stop_stage("sender", pipeline.sender_task, SENDER_STOP_S)
+
+
+async def _stop_stage(name: str, task: asyncio.Task[None] | None, within_s: float) -> None:
+    if task is None:
+        return
+    try:
+        await asyncio.wait_for(asyncio.shield(task), within_s)
+    except TimeoutError:
+        log.warning("the %s did not stop within %g s; cancelling it", name, within_s)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    except Exception:
+        log.exception("the %s failed while stopping", name)
 
 
 def bot_commands() -> list[BotCommand]:
@@ -68,11 +143,15 @@ async def _post_init_running(application: Application[Any, Any, Any, Any, Any, A
     await start_pipeline(application)
     config: Config = application.bot_data[CONFIG]
     if config.health.port:
-        from bot.health import start_health_server
+        from bot.net.health import start_health_server
 
-        application.bot_data[HEALTH] = await start_health_server(
-            config.health, application.bot_data[STORE]
-        )
+        store: Store = application.bot_data[STORE]
+
+        async def counts() -> dict[str, int]:
+            figures = await store.read(stats)
+            return {"feeds": figures["feeds"], "pending_deliveries": figures["pending"]}
+
+        application.bot_data[HEALTH] = await start_health_server(config.health, counts)
     log.info("digest-bot is running")
 
 
@@ -101,7 +180,13 @@ def build_application(
         .build()
     )
     application.bot_data.update(
-        {CONFIG: config, STORE: store, FETCHER: fetcher, SERVICE: Service(store, fetcher, config)}
+        {
+            CONFIG: config,
+            STORE: store,
+            FETCHER: fetcher,
+            SERVICE: Service(store, fetcher, config),
+            COMPACTOR: Compactor(store, config.storage),
+        }
     )
     for group, handlers in build_handlers().items():
         application.add_handlers(handlers, group=group)
@@ -125,7 +210,7 @@ def webhook_options(
 
 
 async def _reach_bot_api(config: Config, token: str) -> None:
-    """Wait until the Bot API answers getMe with this token (see `bot.tg_startup`)."""
+    """Wait until the Bot API answers getMe with this token (see `bot.tg.startup`)."""
     timeout = config.telegram.request_timeout_s
     request = HTTPXRequest(connect_timeout=timeout, read_timeout=timeout)
     await request.initialize()
@@ -148,8 +233,6 @@ def run_command(args: argparse.Namespace, config: Config) -> int:
     except BaseException:
         store.close()
         raise
-    from bot.http_fetch import HttpFetcher
-
     application = build_application(config, store, HttpFetcher(config.fetch), token=token)
     # The running bot also polls, sends and serves health; handler tests build it without.
     application.post_init = _post_init_running

@@ -6,7 +6,8 @@ The tree::
     ├── ConfigError          a bad or missing setting; stops start-up (exit status 2)
     ├── StoreError           the database could not do what was asked
     ├── FetchError           an HTTP fetch failed (timeout, size cap, blocked address, status)
-    │   └── BlockedAddressError   the URL resolves to a private, loopback or reserved address
+    │   ├── BlockedAddressError   the URL resolves to a private, loopback or reserved address
+    │   └── RetryLaterError       the server answered 429 or 503, maybe with Retry-After
     ├── FeedError            bytes that are not a usable feed
     ├── WorkError            a story's extraction/summary ran out of time or lost its worker
     └── UserError            text that is safe to show in a chat, as the reply
@@ -35,6 +36,14 @@ class FetchError(BotError):
 
 class BlockedAddressError(FetchError):
     """A URL points at an address the bot must not reach."""
+
+
+class RetryLaterError(FetchError):
+    """The server asked us to come back later (429 or 503), maybe with `Retry-After`."""
+
+    def __init__(self, message: str, *, status: int, retry_after_s: float | None) -> None:
+        super().__init__(message, status=status)
+        self.retry_after_s = retry_after_s
 
 
 class FeedError(BotError):

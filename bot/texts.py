@@ -1,7 +1,8 @@
 """Every user-visible string of the bot, in one place.
 
 Strings that end up in Telegram messages are Telegram HTML: placeholders are filled with text
-that the caller has already escaped (see `bot.render.escape`). Nothing here imports from `bot`.
+that the caller has already escaped (see `bot.core.render.escape`). Nothing here imports from
+`bot`.
 """
 
 from __future__ import annotations

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import story_workers
 from bot.config import Config, SummaryConfig
-from bot.schedule import story_workers
+from bot.proc.workers import ProcessWorkers
 from bot.store.engine import Store
-from bot.workers import ProcessWorkers
 from tests.support.databases import postgres_schema_url, sqlite_url
 from tests.support.feed_server import FeedServer, serve_feeds
 

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.logs import ScrubFilter, scrub
 from bot.config import SECTIONS, Config, load_config, read_config, require_token
 from bot.errors import ConfigError
-from bot.logs import ScrubFilter, scrub
+from tests.support.paths import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 TOKEN = "123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0"
 
 

@@ -1,4 +1,9 @@
-"""Imports point down the layers: core → service → adapters → app (see STYLE.md)."""
+"""The layer rule, read off the tree: each folder of `bot/` is a layer, and imports point down.
+
+core (pure) ← store ← services ← adapters (net, proc, tg) ← composition (app, cli). The shared
+kernel at the top of `bot/` (config, errors, texts, clock) may be imported by any layer. A module
+that is in no layer fails the test, so a new file or a rename cannot slip past it.
+"""
 
 from __future__ import annotations
 
@@ -7,88 +12,157 @@ from pathlib import Path
 
 import pytest
 
-BOT = Path(__file__).resolve().parents[1] / "bot"
+from tests.support.paths import REPO
 
-# Pure modules: no asyncio, network, database, Telegram or scheduler.
-CORE = {
-    "errors",
-    "config",
-    "texts",
-    "feeds",
-    "extract",
-    "summarise",
-    "sentences",
-    "language",
-    "keywords",
-    "neardup",
-    "render",
-    "search",
-    "digest",
-    "pacing",
-    "netguard",
-    "textnorm",
-    "summary_text",
-    "ratelimit",
-    "backoff",
+BOT = REPO / "bot"
+
+KERNEL = {"bot.config", "bot.errors", "bot.texts", "bot.clock"}
+# Layer of a module → the layers of `bot` it may import (besides itself and the kernel).
+MAY_IMPORT: dict[str, set[str]] = {
+    "kernel": set(),
+    "core.text": set(),
+    "core": {"core.text"},
+    "store": {"core", "core.text"},
+    "services": {"core", "core.text", "store"},
+    "net": {"core", "core.text", "services"},  # services: the ports it implements
+    "proc": {"core", "core.text"},
+    "tg": {"core", "core.text", "services"},
+    "composition": {"core", "core.text", "store", "services", "net", "proc", "tg", "composition"},
 }
-IO_PACKAGES = {
-    "asyncio",
+# Packages that mean I/O, the network, a database, Telegram or a scheduler.
+IO = {
     "aiohttp",
-    "httpx",
-    "sqlalchemy",
     "alembic",
-    "psycopg",
-    "telegram",
     "apscheduler",
+    "asyncio",
+    "httpx",
+    "multiprocessing",
+    "pebble",
+    "psycopg",
     "socket",
+    "sqlalchemy",
     "sqlite3",
-    "urllib.request",
     "subprocess",
+    "telegram",
+    "urllib.request",
 }
-# Modules of the service layer never talk to Telegram, HTTP or SQL drivers directly.
-SERVICE = {"service", "ingest", "enrich", "delivery", "matching"}
-SERVICE_FORBIDDEN = {"telegram", "httpx", "aiohttp", "sqlite3", "psycopg", "apscheduler", "pebble"}
+# Third-party packages each layer must not import (the kernel and core: no I/O at all).
+FORBIDDEN: dict[str, set[str]] = {
+    "kernel": IO,
+    "core.text": IO,
+    "core": IO,
+    "store": {"aiohttp", "httpx", "telegram", "apscheduler", "pebble", "multiprocessing"},
+    "services": IO - {"asyncio", "socket"},
+    "net": {"sqlalchemy", "psycopg", "sqlite3", "telegram", "pebble"},
+    "proc": {"sqlalchemy", "psycopg", "sqlite3", "telegram", "aiohttp", "httpx"},
+    "tg": {"sqlalchemy", "psycopg", "sqlite3", "aiohttp", "pebble"},
+    "composition": set(),
+}
 
 
-def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+def module_name(path: Path) -> str:
+    """`bot/core/text/extract.py` → `bot.core.text.extract`; a package is its `__init__`."""
+    parts = path.relative_to(BOT.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def layer_of(module: str) -> str | None:
+    """The layer of a `bot` module, or None when it is in none."""
+    if module in KERNEL or module == "bot":
+        return "kernel"
+    if module in {"bot.app", "bot.__main__"} or module.startswith("bot.cli"):
+        return "composition"
+    if module == "bot.core.text" or module.startswith("bot.core.text."):
+        return "core.text"
+    for layer in ("core", "store", "services", "net", "proc", "tg"):
+        if module == f"bot.{layer}" or module.startswith(f"bot.{layer}."):
+            return layer
+    return None
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every module `path` imports at its top level or inside functions (absolute imports)."""
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
+            if node.module == "bot":  # `from bot import texts` imports bot.texts
+                names.update(f"bot.{alias.name}" for alias in node.names)
     return names
 
 
-def _existing(modules: set[str]) -> list[str]:
-    return sorted(m for m in modules if (BOT / f"{m}.py").exists())
+def _modules() -> list[Path]:
+    return sorted(p for p in BOT.rglob("*.py") if "migrations" not in p.parts)
 
 
-@pytest.mark.parametrize("module", _existing(CORE))
-def test_core_modules_do_no_io(module: str) -> None:
-    imported = _imports(BOT / f"{module}.py")
-    bad = {
-        name
-        for name in imported
-        if name.split(".")[0] in IO_PACKAGES
-        or name in IO_PACKAGES
-        or (name.startswith("bot.") and name.split(".")[1] not in CORE)
+MODULES = _modules()
+
+
+def test_the_tree_has_the_layers_and_few_top_modules() -> None:
+    assert {p.name for p in BOT.iterdir() if p.is_dir() and p.name != "__pycache__"} >= {
+        "core",
+        "store",
+        "services",
+        "net",
+        "proc",
+        "tg",
+        "cli",
     }
-    assert not bad, f"bot/{module}.py is core but imports {sorted(bad)}"
+    top = sorted(p.name for p in BOT.glob("*.py"))
+    assert len(top) <= 8, top
 
 
-@pytest.mark.parametrize("module", _existing(SERVICE))
-def test_services_use_ports_not_drivers(module: str) -> None:
-    imported = _imports(BOT / f"{module}.py")
-    bad = {name for name in imported if name.split(".")[0] in SERVICE_FORBIDDEN}
-    assert not bad, f"bot/{module}.py is a service but imports {sorted(bad)}"
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: module_name(p))
+def test_every_module_imports_only_downwards(path: Path) -> None:
+    module = module_name(path)
+    layer = layer_of(module)
+    assert layer is not None, f"{module} is in no layer: put it in a layer's folder"
+    allowed = MAY_IMPORT[layer] | {layer}
+    bad_bot = sorted(
+        name
+        for name in imports_of(path)
+        if name.startswith("bot.")
+        and name not in KERNEL
+        and name != "bot.__version__"
+        and layer_of(name) not in allowed
+    )
+    assert not bad_bot, f"{module} ({layer}) imports {bad_bot} from a layer above or beside it"
+    bad_io = sorted(
+        name
+        for name in imports_of(path)
+        if name in FORBIDDEN[layer] or name.split(".")[0] in FORBIDDEN[layer]
+    )
+    assert not bad_io, f"{module} ({layer}) imports {bad_io}"
 
 
-def test_no_module_imports_the_app_or_cli() -> None:
-    for path in BOT.rglob("*.py"):
-        if path.name in {"app.py", "cli.py", "__main__.py"} or path.name.startswith("cli_"):
-            continue
-        imported = _imports(path)
-        assert "bot.app" not in imported, path
-        assert "bot.cli" not in imported, path
+@pytest.mark.parametrize(
+    ("module", "layer"),
+    [
+        ("bot.core.render", "core"),
+        ("bot.core.text.summarise", "core.text"),
+        ("bot.core.textnorm", "core"),
+        ("bot.store.engine", "store"),
+        ("bot.services.enrich", "services"),
+        ("bot.net.fetcher", "net"),
+        ("bot.tg.handlers", "tg"),
+        ("bot.cli.feeds", "composition"),
+        ("bot.app", "composition"),
+        ("bot.config", "kernel"),
+        ("bot.helpers", None),
+        ("bot.core_extras", None),
+    ],
+)
+def test_layers_are_read_from_the_path(module: str, layer: str | None) -> None:
+    assert layer_of(module) == layer
+
+
+def test_a_bad_import_is_caught(tmp_path: Path) -> None:
+    """The rule bites: `import telegram` or `bot.store` inside `bot/core/` is refused."""
+    bad = tmp_path / "bad.py"
+    bad.write_text("import telegram\nfrom bot.store.engine import Store\n", encoding="utf-8")
+    found = imports_of(bad)
+    assert "telegram" in FORBIDDEN["core"]
+    assert "telegram" in found
+    assert layer_of("bot.store.engine") not in MAY_IMPORT["core"] | {"core"}

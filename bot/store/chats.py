@@ -6,35 +6,20 @@ Every query takes the chat id, so one chat's rows never leak into another's answ
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Row, delete, func, select, update
 
+from bot.core.models import ChatSettings
 from bot.store.feeds import add_feed
-from bot.store.schema import chats, deliveries, feeds, stories, subscriptions, topics
+from bot.store.schema import chats, feeds, subscriptions, topics
 from bot.store.sql import insert_ignore, upsert
 
 AddResult = Literal["added", "exists", "limit"]
 SETTING_COLUMNS = frozenset(
     {"summary_sentences", "link_previews", "digest_mode", "digest_times", "timezone"}
 )
-
-
-@dataclass(frozen=True)
-class ChatSettings:
-    """A chat's preferences, with the defaults a new chat gets."""
-
-    chat_id: int
-    kind: str = "private"
-    title: str = ""
-    active: bool = True
-    summary_sentences: int = 3
-    link_previews: bool = False
-    digest_mode: str = "instant"
-    digest_times: str = ""
-    timezone: str = "UTC"
 
 
 def register_chat(
@@ -202,53 +187,6 @@ def list_topics(conn: Connection, chat_id: int) -> list[str]:
         .order_by(topics.c.created_at, topics.c.id)
     )
     return [row.query for row in conn.execute(stmt)]
-
-
-def _count_by(conn: Connection, column: Any) -> dict[str, int]:
-    stmt = select(column, func.count()).group_by(column)
-    return {str(key): int(n) for key, n in conn.execute(stmt)}
-
-
-def stats(conn: Connection) -> dict[str, int]:
-    """Bot-wide counts: chats, feeds by status, stories, deliveries by state, topics."""
-    chat_states = _count_by(conn, chats.c.active)
-    feed_states = _count_by(conn, feeds.c.status)
-    delivery_states = _count_by(conn, deliveries.c.state)
-    active = sum(n for key, n in chat_states.items() if key in {"True", "1"})
-    story_count = conn.execute(select(func.count()).select_from(stories)).scalar_one()
-    # Stories given up, and stories done from their feed's text after their page failed.
-    given_up = conn.execute(select(func.count()).where(stories.c.state == "failed")).scalar_one()
-    fallback = conn.execute(
-        select(func.count()).where(stories.c.state != "failed", stories.c.enrich_error != "")
-    ).scalar_one()
-    topic_count = conn.execute(select(func.count()).select_from(topics)).scalar_one()
-    return {
-        "chats": sum(chat_states.values()),
-        "active": active,
-        "feeds": sum(feed_states.values()),
-        "ok": feed_states.get("ok", 0),
-        "failing": feed_states.get("failing", 0),
-        "dead": feed_states.get("dead", 0),
-        "stories": int(story_count),
-        "stories_fallback": int(fallback),
-        "stories_failed": int(given_up),
-        "sent": delivery_states.get("sent", 0),
-        "pending": delivery_states.get("pending", 0) + delivery_states.get("sending", 0),
-        "failed": delivery_states.get("failed", 0),
-        "topics": int(topic_count),
-    }
-
-
-def failing_feeds(conn: Connection, limit: int = 10) -> list[Row[Any]]:
-    """Feeds that are failing or dead, most failures first."""
-    stmt = (
-        select(feeds.c.id, feeds.c.url, feeds.c.name, feeds.c.title, feeds.c.status)
-        .add_columns(feeds.c.consecutive_failures, feeds.c.last_error)
-        .where(feeds.c.status.in_(("failing", "dead")))
-        .order_by(feeds.c.consecutive_failures.desc(), feeds.c.id)
-        .limit(limit)
-    )
-    return list(conn.execute(stmt))
 
 
 def describe_feed(conn: Connection, feed_id: int, title: str, site_url: str) -> None:

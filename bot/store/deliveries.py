@@ -327,7 +327,15 @@ def chat_targets(conn: Connection, chat_ids: Sequence[int]) -> dict[int, ChatTar
 def story_rows(conn: Connection, story_ids: Sequence[int]) -> dict[int, Row[Any]]:
     """Title, link, summary, keywords and times of these stories."""
     s = stories.c
-    columns: list[Column[Any]] = [s.id, s.title, s.url, s.summary, s.keywords, s.published_at]
+    columns: list[Column[Any]] = [
+        s.id,
+        s.title,
+        s.url,
+        s.summary,
+        s.keywords,
+        s.published_at,
+        s.created_at,
+    ]
     stmt = select(*columns).where(s.id.in_(list(story_ids)))
     return {row.id: row for row in conn.execute(stmt)}
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, delete, exists, func, or_, select, update
 
 from bot.config import CatalogueFeed
-from bot.feeds import canonical_url
+from bot.core.feeds import canonical_url
 from bot.store.schema import UTCDateTime, feeds, settings, stories, story_sources, subscriptions
 from bot.store.sql import insert_ignore, upsert
 
@@ -64,7 +64,7 @@ def add_feed(
 ) -> int:
     """Add the feed at `url` (a catalogue feed when `name` is given); return its id.
 
-    URLs are stored in canonical form (`bot.feeds.canonical_url`), so the same feed written
+    URLs are stored in canonical form (`bot.core.feeds.canonical_url`), so the same feed written
     two ways is one feed.
     """
     url = canonical_url(url)

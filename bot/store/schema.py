@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 
-from bot.textnorm import strip_unsafe
+from bot.core.textnorm import strip_unsafe
 
 metadata = MetaData()
 
@@ -147,7 +147,7 @@ stories = Table(
     "stories",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("key", CleanText, nullable=False, unique=True),  # stable identity, see bot.feeds
+    Column("key", CleanText, nullable=False, unique=True),  # stable identity, see bot.core.feeds
     Column("feed_id", Integer, ForeignKey("feeds.id", ondelete="SET NULL")),  # first carrier
     Column("url", CleanText, nullable=False, server_default=""),
     Column("title", CleanText, nullable=False, server_default=""),

@@ -23,7 +23,7 @@ from sqlalchemy import (
     text,
 )
 
-from bot.search import TopicQuery, to_fts5, to_tsquery
+from bot.core.topic_query import TopicQuery, to_fts5, to_tsquery
 from bot.store.schema import feeds, stories, story_sources
 
 VISIBLE_STATES = ("ready", "matched")

@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
-
-
-def utcnow() -> datetime:
-    """The current time, aware UTC (I/O side only: core code takes `now` as an argument)."""
-    return datetime.now(UTC)
 
 
 def insert_ignore(

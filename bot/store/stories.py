@@ -1,6 +1,6 @@
 """Queries on stories: record the entries of one poll, and the enrichment step's reads and writes.
 
-A story is stored once per key (`bot.feeds.entry_key`); `story_sources` remembers which feeds
+A story is stored once per key (`bot.core.feeds.entry_key`); `story_sources` remembers which feeds
 carried it and under which item key, so an entry seen once is never new again, whichever feed
 brings it back and however often it leaves and re-enters a feed.
 """
@@ -15,10 +15,11 @@ from typing import Any
 from sqlalchemy import Connection, Table, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.extract import MAX_TEXT_CHARS
-from bot.feeds import Entry
+from bot.core.feeds import Entry, ParsedFeed
+from bot.core.text.extract import MAX_TEXT_CHARS
+from bot.core.textnorm import search_text
+from bot.store import feeds as feed_queries
 from bot.store.schema import stories, story_sources
-from bot.textnorm import search_text
 
 _TEASER_CHARS = 2000
 _CHUNK = 500  # keys per IN (...) list
@@ -331,3 +332,34 @@ def compact_stories(conn: Connection, before: datetime, now: datetime, limit: in
             .values(text="", search_doc=search_text(row.title, keywords, ""), updated_at=now)
         )
     return len(rows)
+
+
+def record_poll(
+    conn: Connection,
+    feed_id: int,
+    parsed: ParsedFeed,
+    validators: tuple[str | None, str | None],
+    now: datetime,
+    next_at: datetime,
+    lower_s: int | None,
+    backlog: set[str],
+    digest: str | None,
+    page_budget: int,
+) -> RecordResult:
+    """One transaction: the poll's entries and the feed's success (with its ETag and
+    Last-Modified, `validators`)."""
+    recorded = record_entries(conn, feed_id, parsed.entries, now, backlog, page_budget)
+    feed_queries.record_success(
+        conn,
+        feed_id,
+        now,
+        next_poll_at=next_at,
+        min_next_poll_s=lower_s,
+        etag=validators[0],
+        last_modified=validators[1],
+        content_hash=digest,
+        title=parsed.title,
+        site_url=parsed.site_url,
+        new_items=recorded.new + recorded.backlog + recorded.linked,
+    )
+    return recorded

@@ -1,10 +1,9 @@
 """The shared seed article, read from ../shared at test time (never copied), in page HTML."""
 
-from pathlib import Path
-
 import pytest
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
+from tests.support.paths import SHARED
+
 SEED = SHARED / "seed-article.txt"
 FURNITURE = (
     "See also  Khamenei claims Israeli leaders deserve death sentences",

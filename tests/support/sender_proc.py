@@ -18,12 +18,12 @@ from collections.abc import AsyncIterator
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
+from bot.clock import utcnow
 from bot.config import DeliveryConfig
-from bot.delivery import Dispatcher
+from bot.services.delivery import Dispatcher
 from bot.store import deliveries as q
 from bot.store.engine import Store
-from bot.store.sql import utcnow
-from bot.tg_send import TelegramSender
+from bot.tg.sender import TelegramSender
 from tests.support.tg_updates import BOT_TOKEN
 
 

@@ -1,0 +1,146 @@
+"""The `digest-bot` command line: parses a subcommand, loads config, calls the right module.
+
+Each subcommand names a `module:function` that takes `(args, config)` and returns an exit
+status; modules are imported only when their command runs, so `summarize` never loads Telegram.
+Expected failures (`BotError`) print one line to stderr; a config error exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from bot import __version__
+from bot.cli.logs import scrub, setup_logging
+from bot.config import Config, read_config
+from bot.errors import BotError, ConfigError
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[argparse.Namespace, Config], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser for every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="digest-bot",
+        description="A Telegram bot that turns news feeds into short, readable digests.",
+    )
+    parser.add_argument("--version", action="version", version=f"digest-bot {__version__}")
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="TOML config file (default: $DIGEST_BOT_CONFIG, else ./config.toml)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = sub.add_parser("run", help="run the bot (long polling, or a webhook if configured)")
+    run.set_defaults(handler="bot.app:run_command")
+
+    poll = sub.add_parser("poll", help="poll the feeds that are due and store new stories")
+    poll.add_argument("--once", action="store_true", help="run one pass over all feeds and exit")
+    poll.set_defaults(handler="bot.cli.feeds:poll_command")
+
+    latest = sub.add_parser("latest", help="print the newest stories in the store")
+    latest.add_argument("--topic", metavar="QUERY", help="only stories matching this query")
+    latest.add_argument("--limit", type=int, default=10, metavar="N", help="how many (default 10)")
+    latest.add_argument("--json", action="store_true", help="one JSON object per line")
+    latest.set_defaults(handler="bot.cli.stories:latest_command")
+
+    summarize = sub.add_parser(
+        "summarize", help="summarise article pages or text files (no token, no database)"
+    )
+    summarize.add_argument("inputs", nargs="+", metavar="URL|FILE|-", help="what to summarise")
+    summarize.add_argument("--sentences", type=int, default=None, metavar="N", help="0-5")
+    summarize.add_argument("--json", action="store_true", help="one JSON object per line")
+    summarize.set_defaults(handler="bot.cli.summarize:summarize_command")
+
+    feeds = sub.add_parser("feeds", help="manage the feeds the bot polls")
+    feeds_sub = feeds.add_subparsers(dest="feeds_command", metavar="ACTION", required=True)
+    feeds_add = feeds_sub.add_parser("add", help="add a feed by URL")
+    feeds_add.add_argument("url")
+    feeds_add.add_argument("--name", help="catalogue name (makes it part of the catalogue)")
+    feeds_add.add_argument("--default", action="store_true", help="part of /subscribe's defaults")
+    feeds_sub.add_parser("list", help="list feeds with their health")
+    feeds_remove = feeds_sub.add_parser("remove", help="remove a feed by URL, name or id")
+    feeds_remove.add_argument("feed")
+    feeds.set_defaults(handler="bot.cli.feeds:feeds_command")
+
+    opml = sub.add_parser("opml", help="import or export feeds as OPML")
+    opml_sub = opml.add_subparsers(dest="opml_command", metavar="ACTION", required=True)
+    opml_import = opml_sub.add_parser("import", help="add the feeds of an OPML file")
+    opml_import.add_argument("file", help="OPML file, or - for standard input")
+    opml_export = opml_sub.add_parser("export", help="write every feed as OPML")
+    opml_export.add_argument("file", nargs="?", default="-", help="output file (default: stdout)")
+    opml.set_defaults(handler="bot.cli.feeds:opml_command")
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_sub.add_parser("upgrade", help="apply pending schema migrations")
+    db_sub.add_parser("current", help="print the schema revision")
+    db.set_defaults(handler="bot.cli:db_command")
+
+    status = sub.add_parser("status", help="check that the store is reachable and up to date")
+    status.add_argument("--json", action="store_true", help="print the status as JSON")
+    status.set_defaults(handler="bot.cli.stories:status_command")
+    return parser
+
+
+def db_command(args: argparse.Namespace, config: Config) -> int:
+    """`digest-bot db upgrade|current`."""
+    from bot.store.engine import Store
+    from bot.store.migrate import current_revision, head_revision
+
+    store = Store(config.storage.url)
+    try:
+        if args.db_command == "upgrade":
+            store.upgrade()
+        print(f"schema at revision {current_revision(store.engine)} (head {head_revision()})")
+    finally:
+        store.close()
+    return 0
+
+
+def _resolve(handler: str) -> Handler:
+    module_name, _, attr = handler.partition(":")
+    module = importlib.import_module(module_name)
+    func: Handler = getattr(module, attr)
+    return func
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `digest-bot` console script and of `python -m bot`."""
+    args = build_parser().parse_args(argv)
+    secrets: tuple[str, ...] = ()
+    try:
+        config = read_config(args.config, os.environ)
+        secrets = (config.telegram.token, config.telegram.webhook_secret)
+        setup_logging(config.log.level, config.log.format, secrets)
+        return _resolve(args.handler)(args, config)
+    except ConfigError as exc:
+        print(f"digest-bot: {scrub(str(exc), secrets)}", file=sys.stderr)
+        return 2
+    except BotError as exc:
+        print(f"digest-bot: {scrub(str(exc), secrets)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # anything else: one scrubbed line, never a raw traceback
+        return unexpected_error(exc, secrets)
+
+
+def unexpected_error(exc: Exception, secrets: tuple[str, ...]) -> int:
+    """Log an unexpected error through the scrubbing filter; say one line; exit status 1.
+
+    The traceback goes to the log, scrubbed like every record, so the error can be found.
+    """
+    if not logging.getLogger().handlers:
+        setup_logging("WARNING", "text", secrets)
+    summary = scrub(f"{exc.__class__.__name__}: {exc}", secrets)[:500]
+    log.error("digest-bot stopped by an unexpected error", exc_info=exc)
+    print(f"digest-bot: stopped by an unexpected error ({summary})", file=sys.stderr)
+    return 1

@@ -1,0 +1,245 @@
+"""Telegram HTML for stories, story lists and digests (pure).
+
+Messages are built from escaped text and a few tags (`b`, `i`, `a`, `code`, `blockquote`).
+Telegram limits a message to 4096 characters *after* entity parsing, counted in UTF-16 code
+units; `visible_length` measures that, and `split_messages` packs blocks under the limit,
+splitting only between blocks and shortening a single over-long block with balanced tags.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from urllib.parse import urlsplit
+
+from bot import texts
+from bot.core.text.summary_text import summary_of_length
+
+MESSAGE_LIMIT = 4096
+TITLE_MAX = 300
+LONG_SUMMARY = 280  # visible characters above which the summary is folded
+_TAG_RE = re.compile(r"<(/?)([a-zA-Z-]+)([^>]*)>")
+_SENTENCE_END_RE = re.compile(r"[.!?…][\"'”’)\]]*\s")
+_HASHTAG_DROP_RE = re.compile(r"[^\w]+")
+
+
+@dataclass(frozen=True)
+class StoryView:
+    """What a rendered story shows: the story's fields, ready for display."""
+
+    id: int
+    title: str
+    url: str
+    sources: tuple[str, ...] = ()
+    published: datetime | None = None
+    summary: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    also_in: tuple[str, ...] = ()
+    summary_ranks: tuple[int, ...] = ()  # pick order of each summary sentence, 0 = best
+
+
+def escape(text: str) -> str:
+    """Escape text for Telegram HTML (`<`, `>`, `&` and `"`)."""
+    return html.escape(text, quote=True).replace("&#x27;", "'")
+
+
+def utf16_length(text: str) -> int:
+    """Length in UTF-16 code units, as Telegram counts it."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def visible_length(markup: str) -> int:
+    """Length of Telegram HTML after entity parsing (tags dropped, entities decoded)."""
+    return utf16_length(html.unescape(_TAG_RE.sub("", markup)))
+
+
+def safe_url(url: str) -> str | None:
+    """The URL if it is a usable http(s) link, else None."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme not in {"http", "https"} or not parts.netloc or any(c.isspace() for c in url):
+        return None
+    return url.strip()
+
+
+def hashtag(keyword: str) -> str:
+    """A keyword as a Telegram hashtag: `Bashar al-Assad` → `#Bashar_al_Assad` ('' if none)."""
+    word = _HASHTAG_DROP_RE.sub("_", unicodedata.normalize("NFC", keyword)).strip("_")
+    if not word or word.replace("_", "").isdigit():
+        return ""
+    return "#" + word
+
+
+def format_time(when: datetime, now: datetime, tz: tzinfo) -> str:
+    """`14:05` for today, `24 Nov 14:05` this year, `24 Nov 2025` before (in `tz`)."""
+    local, today = when.astimezone(tz), now.astimezone(tz)
+    if local.date() == today.date():
+        return local.strftime("%H:%M")
+    if local.year == today.year:
+        return f"{local.day} {local:%b %H:%M}"
+    return f"{local.day} {local:%b %Y}"
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip() + "…"
+
+
+def render_title(story: StoryView) -> str:
+    """The title in bold, as a link when the story has a usable URL."""
+    title = escape(_shorten(story.title, TITLE_MAX) or story.url or "Untitled")
+    url = safe_url(story.url)
+    if url is None:
+        return f"<b>{title}</b>"
+    return f'<b><a href="{escape(url)}">{title}</a></b>'
+
+
+def render_meta(story: StoryView, now: datetime, tz: tzinfo) -> str:
+    """Source names and time, in italics, with the other feeds that carried it."""
+    parts = [escape(_shorten(", ".join(story.sources), 200))] if story.sources else []
+    if story.published is not None:
+        parts.append(format_time(story.published, now, tz))
+    if story.also_in:
+        names = escape(_shorten(", ".join(story.also_in), 200))
+        parts.append(texts.ALSO_IN.format(names=names))
+    return f"<i>{' · '.join(parts)}</i>" if parts else ""
+
+
+def render_summary(summary: tuple[str, ...], sentences: int, ranks: tuple[int, ...] = ()) -> str:
+    """The summary of `sentences` sentences, folded in an expandable blockquote when long.
+
+    With `ranks`, the sentences picked first (rank below `sentences`) are shown, in article
+    order; without, the first `sentences`.
+    """
+    shown = summary_of_length(summary, ranks, sentences)
+    chosen = [" ".join(s.split()) for s in shown if s.strip()]
+    if not chosen:
+        return ""
+    body = escape(" ".join(chosen))
+    if len(body) > LONG_SUMMARY:
+        return f"<blockquote expandable>{body}</blockquote>"
+    return body
+
+
+def render_tags(keywords: tuple[str, ...]) -> str:
+    """Keywords as hashtags, without duplicates."""
+    tags = dict.fromkeys(t for t in (hashtag(k) for k in keywords) if t)
+    return escape(" ".join(tags))
+
+
+def render_story(story: StoryView, *, sentences: int, now: datetime, tz: tzinfo) -> str:
+    """One story: linked title, source and time, summary, tags."""
+    lines = [
+        render_title(story),
+        render_meta(story, now, tz),
+        render_summary(story.summary, sentences, story.summary_ranks),
+        render_tags(story.keywords),
+    ]
+    return "\n".join(line for line in lines if line)
+
+
+def render_story_list(
+    header: str,
+    stories: list[StoryView],
+    *,
+    sentences: int,
+    now: datetime,
+    tz: tzinfo,
+    start: int = 1,
+    footer: str = "",
+) -> list[str]:
+    """A header (HTML), numbered stories and an optional footer, split into messages."""
+    blocks = [header] if header else []
+    for number, story in enumerate(stories, start):
+        body = render_story(story, sentences=sentences, now=now, tz=tz)
+        blocks.append(f"{number}. {body}")
+    if footer:
+        blocks.append(footer)
+    return split_messages(blocks)
+
+
+def render_digest(
+    title: str,
+    groups: list[tuple[str, list[StoryView]]],
+    more: int,
+    now: datetime,
+    tz: tzinfo,
+    *,
+    sentences: int = 1,
+) -> list[str]:
+    """A digest: numbered stories grouped under feed or topic names, `+K more` at the end."""
+    blocks = [f"<b>{escape(title)}</b>"]
+    number = 1
+    for name, stories in groups:
+        for i, story in enumerate(stories):
+            body = render_story(story, sentences=sentences, now=now, tz=tz)
+            heading = f"<b>{escape(_shorten(name, 200))}</b>\n" if i == 0 else ""
+            blocks.append(f"{heading}{number}. {body}")
+            number += 1
+    if more > 0:
+        blocks.append(escape(texts.MORE_STORIES.format(count=more)))
+    return split_messages(blocks)
+
+
+def split_messages(blocks: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Join blocks with blank lines into messages of at most `limit` visible characters."""
+    messages: list[str] = []
+    current: list[str] = []
+    size = 0
+    for block in blocks:
+        if visible_length(block) > limit:
+            block = truncate_html(block, limit)
+        length = visible_length(block)
+        if current and size + 2 + length > limit:
+            messages.append("\n\n".join(current))
+            current, size = [], 0
+        size += length + (2 if current else 0)
+        current.append(block)
+    if current:
+        messages.append("\n\n".join(current))
+    return messages
+
+
+def truncate_html(markup: str, limit: int) -> str:
+    """Cut Telegram HTML to `limit` visible characters, at a sentence if possible, tags closed."""
+    budget = limit - 2  # room for " …"
+    out: list[str] = []
+    open_tags: list[str] = []
+    pos = 0
+    for match in _TAG_RE.finditer(markup + "<end>"):
+        text = html.unescape(markup[pos : match.start()])
+        if utf16_length(text) > budget:
+            out.append(escape(_cut_text(text, budget)))
+            break
+        budget -= utf16_length(text)
+        out.append(escape(text))
+        closing, name, _ = match.groups()
+        if name == "end" and match.end() > len(markup):
+            break
+        out.append(match.group(0))
+        if closing and open_tags and open_tags[-1] == name:
+            open_tags.pop()
+        elif not closing:
+            open_tags.append(name)
+        pos = match.end()
+    out.extend(f"</{name}>" for name in reversed(open_tags))
+    return "".join(out)
+
+
+def _cut_text(text: str, budget: int) -> str:
+    """The longest prefix within `budget` UTF-16 units, cut after a sentence or word, with `…`."""
+    cut = text.encode("utf-16-le")[: budget * 2].decode("utf-16-le", errors="ignore")
+    ends = [m.end() for m in _SENTENCE_END_RE.finditer(cut)]
+    if ends and ends[-1] > len(cut) // 2:
+        return cut[: ends[-1]].rstrip() + " …"
+    space = cut.rfind(" ")
+    return (cut[:space].rstrip() if space > len(cut) // 2 else cut) + "…"

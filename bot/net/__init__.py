@@ -1,0 +1,1 @@
+"""HTTP in and out, on aiohttp: the guarded fetcher and the health endpoint."""

@@ -1,0 +1,434 @@
+"""The bot's use cases, called by the Telegram handlers (and nothing Telegram-specific here).
+
+Every method takes the chat id it acts for; expected problems raise `UserError` whose text
+(Telegram HTML, from `bot.texts`) the handler sends as the reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import math
+import re
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from bot import texts
+from bot.clock import utcnow
+from bot.config import CatalogueFeed, Config
+from bot.core.feeds import ParsedFeed, canonical_url, parse_feed
+from bot.core.models import ChatSettings
+from bot.core.netguard import MAX_URL_CHARS, url_host
+from bot.core.ratelimit import RateLimiter
+from bot.core.render import StoryView, escape
+from bot.core.topic_query import TopicQuery, canonical, parse_topic_query
+from bot.errors import FeedError, FetchError, UserError
+from bot.services.ports import Fetcher
+from bot.store import chats as chat_queries
+from bot.store import feeds as feed_queries
+from bot.store import refs
+from bot.store import search as search_queries
+from bot.store import stats as stats_queries
+from bot.store.compose import story_view
+from bot.store.engine import Store
+from bot.store.matching import update_digest_settings
+
+LATEST_DEFAULT = 5
+LATEST_MAX = 20
+TOPIC_PAGE = 5
+TOPIC_WINDOW_DAYS = 7
+MAX_DIGEST_TIMES = 6
+# Fetches one user may make the bot do from commands: a burst of 10, then one each 30 s.
+FETCH_BURST = 10
+FETCH_REFILL_PER_S = 1 / 30
+_TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+@dataclass(frozen=True)
+class StoryPage:
+    """One page of stories for /latest or /topic."""
+
+    stories: list[StoryView]
+    page: int
+    has_next: bool
+    all_feeds: bool = False
+
+
+@dataclass(frozen=True)
+class FeedInfo:
+    """A chat's feed with its health."""
+
+    id: int
+    name: str
+    url: str
+    status: str
+
+
+def parse_digest_args(args: list[str]) -> tuple[str, str]:
+    """`instant` | `daily HH:MM[,HH:MM]` | `off` → (mode, "HH:MM,HH:MM")."""
+    if not args or args[0].lower() not in {"instant", "daily", "off"}:
+        raise UserError(texts.DIGEST_USAGE)
+    mode = args[0].lower()
+    if mode != "daily":
+        if len(args) > 1:
+            raise UserError(texts.DIGEST_USAGE)
+        return mode, ""
+    raw = [t for t in ",".join(args[1:]).replace(" ", ",").split(",") if t]
+    if not raw:
+        raise UserError(texts.DIGEST_USAGE)
+    if len(raw) > MAX_DIGEST_TIMES:
+        raise UserError(texts.DIGEST_TOO_MANY_TIMES.format(limit=MAX_DIGEST_TIMES))
+    times = []
+    for value in raw:
+        match = _TIME_RE.match(value)
+        if match is None:
+            raise UserError(texts.DIGEST_BAD_TIME.format(value=escape(value[:40])))
+        times.append(f"{int(match[1]):02d}:{match[2]}")
+    return mode, ",".join(sorted(set(times)))
+
+
+@functools.cache
+def _zone_names() -> dict[str, str]:
+    return {name.lower(): name for name in zoneinfo.available_timezones()}
+
+
+def resolve_timezone(value: str) -> str:
+    """The canonical IANA name for `value` (case-insensitive), or UserError."""
+    name = _zone_names().get(value.strip().lower())
+    if name is None and value.strip().upper() == "UTC":
+        name = "UTC"
+    if name is None:
+        raise UserError(texts.TIMEZONE_UNKNOWN.format(value=escape(value[:64])))
+    return name
+
+
+def looks_like_url(value: str) -> bool:
+    """True for `https://…`, `http://…` and bare `example.com/feed` spellings."""
+    if value.lower().startswith(("http://", "https://")):
+        return True
+    return "." in value.split("/", 1)[0] and " " not in value
+
+
+_LINK_RE = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+
+
+def find_link(text: str) -> str | None:
+    """The first http(s) link in a message, without the punctuation that ends a sentence."""
+    match = _LINK_RE.search(text)
+    return match.group(0).rstrip(".,;:!?)]}") if match else None
+
+
+def normalise_url(value: str) -> str:
+    """Add `https://` to a bare host; refuse anything but a well-formed http(s) URL."""
+    if len(value) > MAX_URL_CHARS:
+        raise UserError(texts.URL_TOO_LONG.format(limit=f"{MAX_URL_CHARS:,}"))
+    url = value if value.lower().startswith(("http://", "https://")) else "https://" + value
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+        url_host(url)
+    except (ValueError, FetchError):
+        raise UserError(texts.NOT_A_URL.format(names="")) from None
+    if not parts.netloc or parts.scheme.lower() not in {"http", "https"}:
+        raise UserError(texts.NOT_A_URL.format(names=""))
+    return url
+
+
+def shown_url(url: str) -> str:
+    """A URL for a reply: escaped, and cut to 200 characters so the reply always fits."""
+    return escape(url if len(url) <= 200 else url[:199] + "…")
+
+
+class Service:
+    """Use cases of the chat-facing bot, over the store and the fetcher."""
+
+    def __init__(
+        self,
+        store: Store,
+        fetcher: Fetcher | None,
+        config: Config,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.store = store
+        self.fetcher = fetcher
+        self.config = config
+        self.clock = clock
+        self.fetch_limiter = RateLimiter(FETCH_BURST, FETCH_REFILL_PER_S)
+
+    # Chats and settings
+
+    async def register_chat(self, chat_id: int, kind: str, title: str, *, activate: bool) -> None:
+        """Record the chat (on /start with `activate`, and on any message)."""
+        now = self.clock()
+        await self.store.write(
+            chat_queries.register_chat,
+            chat_id,
+            kind,
+            title,
+            now,
+            activate=activate,
+            summary_sentences=self.config.summary.sentences,
+        )
+
+    async def deactivate_chat(self, chat_id: int) -> None:
+        """The bot was removed from the chat or blocked."""
+        await self.store.write(chat_queries.set_chat_active, chat_id, False, self.clock())
+
+    async def settings(self, chat_id: int) -> ChatSettings:
+        """The chat's settings (defaults for a chat never seen)."""
+        found = await self.store.read(chat_queries.get_chat, chat_id)
+        if found is None:
+            return ChatSettings(chat_id, summary_sentences=self.config.summary.sentences)
+        return found
+
+    async def _update(self, chat_id: int, **values: Any) -> ChatSettings:
+        await self.store.write(chat_queries.update_settings, chat_id, self.clock(), values)
+        return await self.settings(chat_id)
+
+    async def _update_schedule(self, chat_id: int, **values: Any) -> ChatSettings:
+        """Change digest settings and move the chat's pending deliveries, in one transaction."""
+        window = self.config.delivery.instant_window_s
+        await self.store.write(update_digest_settings, chat_id, self.clock(), values, window)
+        return await self.settings(chat_id)
+
+    async def set_sentences(self, chat_id: int, sentences: int) -> ChatSettings:
+        """Summary length, 0 to 5 sentences."""
+        if not 0 <= sentences <= 5:
+            raise UserError(texts.SENTENCES_BAD)
+        return await self._update(chat_id, summary_sentences=sentences)
+
+    async def set_link_previews(self, chat_id: int, enabled: bool) -> ChatSettings:
+        """Link previews on or off."""
+        return await self._update(chat_id, link_previews=enabled)
+
+    async def set_digest(self, chat_id: int, args: list[str]) -> ChatSettings:
+        """`/digest instant | daily HH:MM[,HH:MM] | off`."""
+        mode, times = parse_digest_args(args)
+        if mode != "daily":
+            return await self._update_schedule(chat_id, digest_mode=mode)
+        return await self._update_schedule(chat_id, digest_mode=mode, digest_times=times)
+
+    async def set_digest_mode(self, chat_id: int, mode: str) -> ChatSettings:
+        """Switch the digest mode from a button; daily keeps the times (08:00 if none)."""
+        if mode not in {"instant", "daily", "off"}:
+            raise UserError(texts.DIGEST_USAGE)
+        current = await self.settings(chat_id)
+        times = current.digest_times or "08:00"
+        return await self._update_schedule(chat_id, digest_mode=mode, digest_times=times)
+
+    async def set_timezone(self, chat_id: int, value: str) -> ChatSettings:
+        """Set the chat's IANA time zone."""
+        return await self._update_schedule(chat_id, timezone=resolve_timezone(value))
+
+    # Subscriptions
+
+    def _catalogue_names(self) -> str:
+        names = ", ".join(escape(f.name) for f in self.config.feeds)
+        return f" ({names})" if names else ""
+
+    def _catalogue(self, name: str) -> CatalogueFeed | None:
+        wanted = name.strip().lower()
+        return next((f for f in self.config.feeds if f.name.lower() == wanted), None)
+
+    async def subscribe_defaults(self, chat_id: int) -> list[str]:
+        """Subscribe to the operator's default feeds; the names newly added."""
+        defaults = [f for f in self.config.feeds if f.default]
+        if not defaults:
+            raise UserError(texts.SUBSCRIBE_NO_DEFAULTS)
+        added = []
+        for feed in defaults:
+            feed_id = await self.store.write(
+                feed_queries.add_feed,
+                feed.url,
+                self.clock(),
+                name=feed.name,
+                is_default=feed.default,
+            )
+            if await self._add(chat_id, feed_id, feed.name, quiet=True):
+                added.append(feed.name)
+        if not added:
+            raise UserError(texts.ALREADY_DEFAULTS)
+        return added
+
+    async def subscribe(self, chat_id: int, value: str, user_id: int | None = None) -> str:
+        """Subscribe to a catalogue name, a feed URL, or a page that links to a feed; its title.
+
+        Every fetch this makes counts against `user_id`'s (else the chat's) fetch budget.
+        """
+        catalogued = self._catalogue(value)
+        if catalogued is not None:
+            feed_id = await self.store.write(
+                feed_queries.add_feed,
+                catalogued.url,
+                self.clock(),
+                name=catalogued.name,
+                is_default=catalogued.default,
+            )
+            await self._add(chat_id, feed_id, catalogued.name)
+            return catalogued.name
+        if not looks_like_url(value):
+            raise UserError(texts.NOT_A_URL.format(names=self._catalogue_names()))
+        url = normalise_url(value)
+        known = await self.store.read(feed_queries.feed_by_url, url)
+        if known is None:
+            url = canonical_url(url)
+            known = await self.store.read(feed_queries.feed_by_url, url)
+        if known is not None:
+            await self._add(chat_id, known["id"], feed_name(known))
+            return feed_name(known)
+        feed_url, title, site = await self._discover(url, user_id or chat_id)
+        feed_id = await self.store.write(
+            chat_queries.add_discovered_feed, feed_url, title, site, self.clock()
+        )
+        await self._add(chat_id, feed_id, title or feed_url)
+        return title or feed_url
+
+    async def _add(self, chat_id: int, feed_id: int, name: str, *, quiet: bool = False) -> bool:
+        limit = self.config.telegram.max_feeds_per_chat
+        result = await self.store.write(
+            chat_queries.add_subscription, chat_id, feed_id, limit, self.clock()
+        )
+        if result == "limit":
+            raise UserError(texts.FEED_LIMIT.format(limit=limit))
+        if result == "exists" and not quiet:
+            raise UserError(texts.ALREADY_SUBSCRIBED.format(title=escape(name)))
+        if result == "added":  # a dead feed is polled again once someone wants it
+            await self.store.write(feed_queries.revive_if_unhealthy, feed_id, self.clock())
+        return result == "added"
+
+    async def _discover(self, url: str, requester: int) -> tuple[str, str, str]:
+        """Fetch `url`; follow a page's alternate feed link once; (feed URL, title, site)."""
+        parsed, final_url = await self._fetch_parsed(url, requester)
+        if not parsed.is_feed and parsed.alternate_feeds:
+            parsed, final_url = await self._fetch_parsed(parsed.alternate_feeds[0], requester)
+        if not parsed.is_feed:
+            raise UserError(texts.NOT_A_FEED.format(url=shown_url(url)))
+        return canonical_url(final_url), parsed.title, parsed.site_url
+
+    async def _fetch_parsed(self, url: str, requester: int) -> tuple[ParsedFeed, str]:
+        if self.fetcher is None:
+            raise UserError(texts.FETCH_FAILED.format(url=shown_url(url), reason="no fetcher"))
+        now = self.clock().timestamp()
+        if not self.fetch_limiter.allow(requester, now):
+            wait = math.ceil(self.fetch_limiter.retry_after_s(requester, now))
+            raise UserError(texts.TOO_MANY_FETCHES.format(seconds=wait))
+        try:
+            result = await self.fetcher.fetch(url)
+        except FetchError as exc:
+            raise UserError(
+                texts.FETCH_FAILED.format(url=shown_url(url), reason=escape(str(exc)))
+            ) from None
+        try:  # in a thread: a 5 MB feed must not hold the event loop
+            return await asyncio.to_thread(parse_feed, result.body, result.url), str(result.url)
+        except FeedError:
+            raise UserError(texts.NOT_A_FEED.format(url=shown_url(url))) from None
+
+    async def unsubscribe(self, chat_id: int, value: str) -> tuple[str, int]:
+        """Unsubscribe by name, URL or id, or `all`; (removed name, count removed)."""
+        if value.strip().lower() == "all":
+            count = await self.store.write(chat_queries.remove_all_subscriptions, chat_id)
+            return "all", count
+        feeds = await self.list_feeds(chat_id)
+        wanted = value.strip().lower()
+        for feed in feeds:
+            if wanted in {feed.name.lower(), feed.url.lower(), str(feed.id)}:
+                await self.store.write(chat_queries.remove_subscription, chat_id, feed.id)
+                return feed.name, 1
+        raise UserError(texts.NOT_SUBSCRIBED.format(name=escape(value[:200])))
+
+    async def unsubscribe_id(self, chat_id: int, feed_id: int) -> bool:
+        """Unsubscribe from one feed by id (the /feeds remove buttons)."""
+        return await self.store.write(chat_queries.remove_subscription, chat_id, feed_id)
+
+    async def list_feeds(self, chat_id: int) -> list[FeedInfo]:
+        """The chat's feeds with their health."""
+        rows = await self.store.read(chat_queries.list_subscriptions, chat_id)
+        return [FeedInfo(r.id, feed_name(r), r.url, r.status) for r in rows]
+
+    # Stories
+
+    async def latest(self, chat_id: int, count: int, page: int = 0) -> StoryPage:
+        """Newest stories of the chat's feeds (all feeds when it has none), `count` a page."""
+        feed_ids = await self.store.read(chat_queries.subscribed_feed_ids, chat_id)
+        scope = feed_ids or None
+        rows = await self.store.read(search_queries.latest_stories, scope, count + 1, page * count)
+        return await self._page(rows, count, page, all_feeds=scope is None)
+
+    async def topic(self, query_text: str, page: int = 0) -> tuple[TopicQuery, StoryPage]:
+        """Stories from every feed matching the query, best first, within the last days."""
+        query = parse_topic_query(query_text)
+        since = self.clock() - timedelta(days=TOPIC_WINDOW_DAYS)
+        rows = await self.store.read(
+            search_queries.search_stories, query, since, TOPIC_PAGE + 1, page * TOPIC_PAGE
+        )
+        return query, await self._page(rows, TOPIC_PAGE, page)
+
+    async def button_ref(self, kind: str, value: str) -> str:
+        """A 16-character key for `value` (a topic query, a feed URL) that buttons can carry."""
+        key = hashlib.sha256(value.encode()).hexdigest()[:16]
+        await self.store.write(refs.remember, kind, key, value)
+        return key
+
+    async def button_value(self, kind: str, key: str) -> str:
+        """The value behind a button's key; a `UserError` when the store has none."""
+        value = await self.store.read(refs.recall, kind, key)
+        if value is None:
+            raise UserError(texts.BUTTON_EXPIRED)
+        return value
+
+    async def _page(self, rows: list[Any], size: int, page: int, **kw: Any) -> StoryPage:
+        shown = rows[:size]
+        names = await self.store.read(search_queries.story_feed_names, [r.id for r in shown])
+        views = [story_view(r, names.get(r.id, [])) for r in shown]
+        return StoryPage(views, page, len(rows) > size, **kw)
+
+    # Topics
+
+    async def follow(self, chat_id: int, query_text: str) -> str:
+        """Follow a topic; its canonical spelling."""
+        query = canonical(parse_topic_query(query_text))
+        limit = self.config.telegram.max_topics_per_chat
+        result = await self.store.write(
+            chat_queries.add_topic, chat_id, query, limit, self.clock()
+        )
+        if result == "limit":
+            raise UserError(texts.TOPIC_LIMIT.format(limit=limit))
+        if result == "exists":
+            raise UserError(texts.ALREADY_FOLLOWING.format(query=escape(query)))
+        return query
+
+    async def unfollow(self, chat_id: int, query_text: str) -> tuple[str, int]:
+        """Stop following a topic, or `all`; (query, count removed)."""
+        if query_text.strip().lower() == "all":
+            return "all", await self.store.write(chat_queries.remove_all_topics, chat_id)
+        query = canonical(parse_topic_query(query_text))
+        if not await self.store.write(chat_queries.remove_topic, chat_id, query):
+            raise UserError(texts.NOT_FOLLOWING.format(query=escape(query)))
+        return query, 1
+
+    async def topics(self, chat_id: int) -> list[str]:
+        """The topics the chat follows."""
+        return await self.store.read(chat_queries.list_topics, chat_id)
+
+    # Admin
+
+    def is_bot_admin(self, user_id: int | None) -> bool:
+        """True for users listed in `telegram.admins`."""
+        return user_id is not None and user_id in self.config.telegram.admins
+
+    async def stats(self) -> tuple[dict[str, int], list[Any]]:
+        """Bot-wide counts and the failing feeds."""
+        counts = await self.store.read(stats_queries.stats)
+        failing = await self.store.read(stats_queries.failing_feeds)
+        return counts, failing
+
+
+def feed_name(row: Any) -> str:
+    """A feed's display name: catalogue name, title or URL (rows or mappings)."""
+    get = row.get if isinstance(row, dict) else lambda key: getattr(row, key)
+    return str(get("name") or get("title") or get("url"))

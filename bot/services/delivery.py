@@ -1,0 +1,354 @@
+"""The delivery service: match ready stories, then push due deliveries at Telegram's pace.
+
+`Dispatcher.send_due` claims due rows (state `sending`, written before any Bot API call),
+composes one message per chat (several instant stories together, or the chat's digest, split
+into as few messages as fit), and hands them to one scheduling loop that starts each send at
+the next free slot of `bot.core.pacing.Pacer`. Every outcome is written as soon as it is known,
+so a restart resumes where the last process stopped; see `bot.store.deliveries` for why the only
+possible duplicate is a message in flight when a process died.
+
+A 429 puts the message's rows back to `pending` at `retry_after` without counting an attempt,
+and pauses that chat (every chat when several chats hit 429 within a second: a global flood),
+so no story is ever dropped because of flood control.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import logging
+import os
+import socket
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal, Protocol
+
+from bot.clock import utcnow
+from bot.config import DeliveryConfig
+from bot.core.backoff import Backoff
+from bot.core.digest import DigestSlot, Outgoing
+from bot.core.pacing import Pacer
+from bot.errors import StoreError
+from bot.store import deliveries as q
+from bot.store.compose import compose_messages, digest_slots, move_chat
+from bot.store.engine import Store
+from bot.store.matching import match_ready
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_S = 3600.0
+LATE_TOLERANCE_S = 0.01
+GLOBAL_FLOOD_CHATS = 3  # distinct chats hitting 429 within a second: the whole bot is flooding
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """What happened to one message."""
+
+    status: Literal["sent", "retry", "blocked", "migrated", "failed"]
+    message_id: int | None = None
+    retry_after_s: float | None = None  # set for 429s; None means "use the backoff"
+    new_chat_id: int | None = None
+    flood: bool = False
+    error: str = ""
+    plain_text: bool = False
+
+
+class Sender(Protocol):
+    """Sends one message (`bot.tg.sender.TelegramSender`)."""
+
+    async def send(self, chat_id: int, html_text: str, *, link_preview: bool) -> SendOutcome:
+        """Send `html_text` to `chat_id` and say what happened."""
+
+
+@dataclass
+class SendReport:
+    """What one `send_due` call did (deliveries, except `messages` and `floods`)."""
+
+    messages: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    migrated: int = 0
+    floods: int = 0
+    plain_text: int = 0
+
+
+@dataclass(order=True)
+class _Job:
+    """A chat's messages, sent in order; ordered in the heap by when the chat is ready."""
+
+    ready_at: float
+    seq: int
+    chat_id: int = field(compare=False)
+    messages: deque[Outgoing] = field(compare=False)
+
+
+def default_worker_id() -> str:
+    """A name for this process's claims: host, pid and a random suffix."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Dispatcher:
+    """Matches ready stories and sends due deliveries, paced under Telegram's limits."""
+
+    def __init__(
+        self,
+        store: Store,
+        sender: Sender,
+        config: DeliveryConfig,
+        clock: Callable[[], datetime] = utcnow,
+        *,
+        worker_id: str | None = None,
+        stale_after_s: float = 600.0,
+    ) -> None:
+        self.store = store
+        self.sender = sender
+        self.config = config
+        self.clock = clock
+        self.worker_id = worker_id or default_worker_id()
+        self.stale_after_s = stale_after_s
+        self.pacer = Pacer(config.global_per_s, config.private_per_s, config.group_per_min)
+        self._heap: list[_Job] = []
+        self._seq = itertools.count()
+        self._wake = asyncio.Event()
+        self._progress = asyncio.Event()
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._recent_floods: deque[tuple[float, int]] = deque()
+
+    async def match_ready(self, now: datetime) -> int:
+        """Match ready stories to chats; return how many deliveries were written."""
+        window = self.config.instant_window_s
+        return await self.store.write(match_ready, now, instant_window_s=window)
+
+    async def send_due(self, now: datetime) -> SendReport:
+        """Send every delivery due at `now` (and those that fall due meanwhile); report."""
+        report = SendReport()
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+
+        def clock() -> datetime:
+            return now + timedelta(seconds=loop.time() - start)
+
+        scheduler = asyncio.create_task(self._schedule(report, clock))
+        try:
+            while await self._feed(clock()):
+                await self._wait_for_room()
+            await self._drain()
+        finally:
+            scheduler.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await scheduler
+        return report
+
+    async def digest_slots(self) -> list[DigestSlot]:
+        """Every distinct digest time of the active daily chats (for the digest jobs)."""
+        return await self.store.read(digest_slots)
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        """Match and send every `delivery.sender_tick_s` until `stop` is set.
+
+        While the database is down, one line per try, with backoff (`bot.core.backoff`).
+        """
+        backoff = Backoff()
+        while not stop.is_set():
+            wait = self.config.sender_tick_s
+            try:
+                await self.match_ready(self.clock())
+                await self.send_due(self.clock())
+            except StoreError as exc:
+                wait = max(wait, backoff.failed(time.monotonic()))
+                log.warning("delivery: %s; trying again in %.0f s", exc, wait)
+            except Exception:
+                wait = max(wait, backoff.failed(time.monotonic()))
+                log.exception("delivery round failed; trying again in %.0f s", wait)
+            else:
+                if backoff.succeeded():
+                    log.info("delivery: working again")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), wait)
+
+    # Feeding: claim rows while fewer than about two seconds of sends are queued.
+
+    def _batch_size(self) -> int:
+        return max(1, int(self.config.global_per_s * 2))
+
+    async def _feed(self, now: datetime) -> bool:
+        """Claim one batch and queue its messages; False when nothing is due."""
+        claimed = await self.store.write(
+            q.claim_due,
+            self.worker_id,
+            now,
+            self._batch_size(),
+            ahead_s=self.config.instant_window_s,
+            stale_after_s=self.stale_after_s,
+        )
+        if not claimed:
+            return False
+        messages = await self.store.read(compose_messages, claimed, now, self.config)
+        loop = asyncio.get_running_loop()
+        self.pacer.forget(loop.time())
+        for chat_id, outgoing in messages.items():
+            ready = self.pacer.ready_at(chat_id, loop.time())
+            heapq.heappush(self._heap, _Job(ready, next(self._seq), chat_id, deque(outgoing)))
+        self._wake.set()
+        return True
+
+    async def _wait_for_room(self) -> None:
+        """Wait until fewer than a batch of chats wait for a slot."""
+        while len(self._heap) >= self._batch_size():
+            await self._next_progress()
+
+    async def _drain(self) -> None:
+        """Wait until every queued message is sent and recorded."""
+        while self._heap or self._in_flight:
+            await self._next_progress()
+
+    async def _next_progress(self) -> None:
+        self._progress.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._progress.wait(), 1.0)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self._progress.set()
+
+    # Scheduling: one loop starts each send at the chat's next free slot.
+
+    async def _schedule(self, report: SendReport, clock: Callable[[], datetime]) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            if not self._heap:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            job = self._heap[0]
+            ready = self.pacer.ready_at(job.chat_id, job.ready_at)
+            if ready > job.ready_at:  # paused or busy since queued: look again later
+                heapq.heapreplace(self._heap, _Job(ready, job.seq, job.chat_id, job.messages))
+                continue
+            if ready > loop.time():
+                await self._sleep_or_wake(ready - loop.time())
+                continue
+            heapq.heappop(self._heap)
+            # Book the slot we slept for, not the moment we woke: timer overshoot would
+            # otherwise add up and lower the rate; a few ms late still fits Telegram's window.
+            self.pacer.reserve(job.chat_id, max(ready, loop.time() - LATE_TOLERANCE_S))
+            task = asyncio.create_task(self._send_next(job, report, clock))
+            self._in_flight.add(task)
+            task.add_done_callback(self._done)
+
+    async def _sleep_or_wake(self, delay: float) -> None:
+        """Sleep `delay` seconds, or less when a new job is queued."""
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), delay)
+
+    async def _send_next(
+        self, job: _Job, report: SendReport, clock: Callable[[], datetime]
+    ) -> None:
+        message = job.messages.popleft()
+        try:
+            outcome = await self.sender.send(
+                job.chat_id, message.html, link_preview=message.link_preview
+            )
+        except Exception as exc:  # a sender bug must not strand the rows in `sending`
+            log.exception("sending to chat %s failed unexpectedly", job.chat_id)
+            outcome = SendOutcome("retry", error=f"{type(exc).__name__}: {exc}")
+        report.messages += 1
+        report.plain_text += outcome.plain_text
+        try:
+            keep_going = await self._record(job, message, outcome, report, clock())
+        except Exception:
+            log.exception("could not record a send to chat %s; the claim will expire", job.chat_id)
+            return
+        if keep_going and job.messages:
+            loop = asyncio.get_running_loop()
+            job.ready_at = self.pacer.ready_at(job.chat_id, loop.time())
+            heapq.heappush(self._heap, job)
+            self._wake.set()
+
+    # Recording: every outcome is written at once.
+
+    async def _record(
+        self,
+        job: _Job,
+        message: Outgoing,
+        outcome: SendOutcome,
+        report: SendReport,
+        now: datetime,
+    ) -> bool:
+        """Write the outcome; True if the chat's next message may follow."""
+        rest = [i for m in job.messages for i in m.delivery_ids]
+        ids = message.delivery_ids
+        if outcome.status == "sent":
+            assert outcome.message_id is not None
+            sent = await self.store.write(q.mark_sent, ids, outcome.message_id, now)
+            report.sent += sent  # not `+= await`: that reads the total before awaiting
+            if message.digest and not job.messages:
+                await self.store.write(q.set_last_digest, job.chat_id, now)
+            return True
+        if outcome.status == "failed":
+            log.warning("chat %s: message refused for good: %s", job.chat_id, outcome.error)
+            failed = await self.store.write(q.mark_failed, ids, outcome.error)
+            report.failed += failed
+            return True
+        if outcome.status == "blocked":
+            log.info("chat %s blocked the bot (%s); cancelling", job.chat_id, outcome.error)
+            cancelled = await self.store.write(q.block_chat, job.chat_id, now, outcome.error)
+            report.cancelled += cancelled
+            return False
+        if outcome.status == "migrated":
+            assert outcome.new_chat_id is not None
+            report.migrated += len(ids) + len(rest)
+            await self.store.write(move_chat, job.chat_id, outcome.new_chat_id, ids + rest, now)
+            return False
+        await self._record_retry(job, message, outcome, rest, report, now)
+        return False
+
+    async def _record_retry(
+        self,
+        job: _Job,
+        message: Outgoing,
+        outcome: SendOutcome,
+        rest: list[int],
+        report: SendReport,
+        now: datetime,
+    ) -> None:
+        ids = message.delivery_ids + rest
+        if outcome.retry_after_s is not None:
+            report.floods += 1
+            self._pause(job.chat_id, outcome.retry_after_s)
+            due = now + timedelta(seconds=outcome.retry_after_s)
+            requeued = await self.store.write(q.requeue, ids, due)
+            report.retried += requeued
+            return
+        backoff = min(self.config.retry_base_s * 2**message.attempts, MAX_BACKOFF_S)
+        retried, failed = await self.store.write(
+            q.mark_retry,
+            ids,
+            now + timedelta(seconds=backoff),
+            outcome.error,
+            count_attempt=True,
+            max_attempts=self.config.max_attempts,
+        )
+        report.retried += retried
+        report.failed += failed
+
+    def _pause(self, chat_id: int, retry_after_s: float) -> None:
+        """Pause the chat; pause everything when several chats hit 429 within a second."""
+        now = asyncio.get_running_loop().time()
+        self.pacer.pause_chat(chat_id, now, retry_after_s)
+        self._recent_floods.append((now, chat_id))
+        while self._recent_floods and self._recent_floods[0][0] < now - 1.0:
+            self._recent_floods.popleft()
+        if len({c for _, c in self._recent_floods}) >= GLOBAL_FLOOD_CHATS:
+            log.warning("global flood control: pausing all sends for %.0f s", retry_after_s)
+            self.pacer.pause_all(now, retry_after_s)

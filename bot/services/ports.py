@@ -1,0 +1,59 @@
+"""What the services need from the outside, as protocols and plain data (adapters implement them).
+
+`bot.net.fetcher.HttpFetcher` is a `Fetcher`, `bot.proc.workers.ProcessWorkers` is `Workers`;
+`Sender` and its outcomes stay beside the dispatcher that uses them (`bot.services.delivery`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
+
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml, "
+    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
+HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What one fetch returned (after redirects)."""
+
+    url: str
+    status: int
+    body: bytes
+    headers: Mapping[str, str]
+    etag: str | None
+    last_modified: str | None
+    permanent_url: str | None
+    not_modified: bool
+    retry_after_s: float | None
+    max_age_s: int | None
+    elapsed_s: float
+
+
+class Fetcher(Protocol):
+    """GETs a URL politely and safely; `FetchError` (a sentence) when it cannot."""
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: str = FEED_ACCEPT,
+    ) -> FetchResult:
+        """GET `url`, following redirects, conditional on the validators given."""
+        ...
+
+
+class Workers(Protocol):
+    """Where CPU-bound work runs, each task with a time budget."""
+
+    async def run(self, fn: Callable[..., T], *args: Any, timeout_s: float | None = None) -> T:
+        """`fn(*args)` elsewhere; `WorkError` when it runs out of time or its worker dies."""
+        ...

@@ -1,0 +1,136 @@
+"""Match `ready` stories to chats and write their deliveries (step 3 of docs/architecture.md).
+
+A story reaches a chat that is subscribed to any feed that carried it, or that follows a topic
+the story matches in the full-text index. However many ways it matches, the chat gets one
+delivery row (unique on chat and story), written in the same transaction that marks the story
+`matched`. Near-duplicates (state `duplicate`) are never `ready`, so they never reach a chat a
+second time. Inactive chats and chats in `off` mode get nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection
+
+from bot.core.digest import next_digest_at
+from bot.core.topic_query import TopicQuery, parse_topic_query
+from bot.errors import UserError
+from bot.store.chats import update_settings
+from bot.store.deliveries import (
+    ChatTarget,
+    add_delivery,
+    chat_targets,
+    feed_subscribers,
+    followed_topics,
+    mark_matched,
+    ready_stories,
+    reschedule_chat,
+    story_first_seen,
+)
+from bot.store.search import story_matches
+
+log = logging.getLogger(__name__)
+
+
+def due_time(chat: ChatTarget, now: datetime, instant_window_s: float) -> datetime:
+    """When a new story for `chat` is due: after the instant window, or at its next digest.
+
+    An instant chat waits `instant_window_s`, so stories arriving together go out as one
+    message; a daily chat without a valid time falls back to instant.
+    """
+    if chat.digest_mode == "daily":
+        at = next_digest_at(chat.digest_times, chat.timezone, now)
+        if at is not None:
+            return at
+    return now + timedelta(seconds=instant_window_s)
+
+
+Topics = list[tuple[ChatTarget, TopicQuery, str, datetime]]
+
+
+def _parsed_topics(conn: Connection) -> Topics:
+    result = []
+    for chat, query, followed_at in followed_topics(conn):
+        try:
+            result.append((chat, parse_topic_query(query), query, followed_at))
+        except UserError:
+            log.warning("skipping unusable topic %r of chat %s", query, chat.id)
+    return result
+
+
+def story_targets(
+    conn: Connection, story_id: int, topics: Topics, seen_at: datetime | None = None
+) -> dict[int, tuple[ChatTarget, str]]:
+    """Each chat the story should reach, once, with the first reason (`feed:ID`/`topic:Q`).
+
+    Like a subscription, a followed topic gets only stories first seen after it was followed
+    (`seen_at`, read from the store when not given).
+    """
+    targets: dict[int, tuple[ChatTarget, str]] = {}
+    for chat, feed_id in feed_subscribers(conn, story_id):
+        targets.setdefault(chat.id, (chat, f"feed:{feed_id}"))
+    if not topics:
+        return targets
+    if seen_at is None:
+        seen_at = story_first_seen(conn, story_id)
+    verdicts: dict[str, bool] = {}
+    for chat, query, text, followed_at in topics:
+        if chat.id in targets or (seen_at is not None and seen_at < followed_at):
+            continue
+        if text not in verdicts:
+            verdicts[text] = story_matches(conn, story_id, query)
+        if verdicts[text]:
+            targets[chat.id] = (chat, f"topic:{text}")
+    return targets
+
+
+def match_story(
+    conn: Connection,
+    story_id: int,
+    now: datetime,
+    instant_window_s: float,
+    topics: Topics | None = None,
+    seen_at: datetime | None = None,
+) -> int:
+    """Write the story's deliveries and mark it `matched`; return how many rows were new."""
+    if topics is None:
+        topics = _parsed_topics(conn)
+    written = 0
+    for chat, reason in story_targets(conn, story_id, topics, seen_at).values():
+        due = due_time(chat, now, instant_window_s)
+        written += add_delivery(conn, chat.id, story_id, due, reason, now)
+    mark_matched(conn, story_id, now)
+    return written
+
+
+def match_ready(
+    conn: Connection, now: datetime, *, instant_window_s: float, limit: int = 500
+) -> int:
+    """Match up to `limit` ready stories in this transaction; return deliveries written."""
+    ready = ready_stories(conn, limit)
+    if not ready:
+        return 0
+    topics = _parsed_topics(conn)
+    return sum(match_story(conn, sid, now, instant_window_s, topics, seen) for sid, seen in ready)
+
+
+def reschedule_chat_deliveries(
+    conn: Connection, chat_id: int, now: datetime, instant_window_s: float
+) -> int:
+    """After a chat changes its digest mode, times or timezone: move its pending rows."""
+    chat = chat_targets(conn, [chat_id]).get(chat_id)
+    if chat is None:
+        return 0
+    return reschedule_chat(conn, chat_id, due_time(chat, now, instant_window_s))
+
+
+def update_digest_settings(
+    conn: Connection, chat_id: int, now: datetime, values: Mapping[str, Any], window_s: float
+) -> None:
+    """Change a chat's digest mode, times or timezone and move its pending deliveries."""
+    update_settings(conn, chat_id, now, values)
+    reschedule_chat_deliveries(conn, chat_id, now, window_s)

@@ -1,0 +1,1 @@
+"""Everything that talks to Telegram through python-telegram-bot."""

@@ -1,0 +1,127 @@
+"""`TelegramSender`: sends one HTML message and turns Bot API errors into outcomes.
+
+The delivery service paces sends itself (`bot.core.pacing`), so the `Bot` given here should have
+no rate limiter. Each error becomes an outcome the service records:
+
+- `Forbidden` (blocked, kicked, chat deleted) and "chat not found" → `blocked`;
+- `RetryAfter` (HTTP 429) → `retry` after Telegram's `retry_after`, flagged `flood`;
+- `ChatMigrated` → `migrated` with the new chat id;
+- `BadRequest` "can't parse entities" → sent again as plain text, logged;
+- any other `BadRequest` → `failed` (sending it again cannot help);
+- `TimedOut`, `NetworkError` and 5xx → `retry` with the service's backoff.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import warnings
+from datetime import timedelta
+
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from bot.services.delivery import (
+    SendOutcome,  # defined by the service, which never imports telegram
+)
+
+log = logging.getLogger(__name__)
+
+_TAG_RE = re.compile(r"<[^>]*>")
+
+
+def html_to_plain(markup: str) -> str:
+    """Telegram HTML as plain text: tags dropped, entities decoded."""
+    return html.unescape(_TAG_RE.sub("", markup))
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """Seconds Telegram asked us to wait, without PTB's int/timedelta deprecation warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class TelegramSender:
+    """Sends messages with a PTB `Bot` and reports a `SendOutcome` instead of raising."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+        self.plain_fallbacks = 0
+
+    async def send(
+        self,
+        chat_id: int,
+        html_text: str,
+        *,
+        link_preview: bool,
+        reply_markup: InlineKeyboardMarkup | None = None,
+    ) -> SendOutcome:
+        """Send `html_text` to `chat_id`; never raises for Bot API or network errors."""
+        try:
+            return await self._send(chat_id, html_text, ParseMode.HTML, link_preview, reply_markup)
+        except BadRequest as exc:
+            if "can't parse entities" not in exc.message.lower():
+                return _bad_request(exc)
+            log.warning(
+                "chat %s: Telegram could not parse our HTML (%s); sent as text", chat_id, exc
+            )
+            self.plain_fallbacks += 1
+            plain = html_to_plain(html_text)
+            try:
+                outcome = await self._send(chat_id, plain, None, link_preview, reply_markup)
+            except TelegramError as again:
+                return _outcome_of(again)
+            return SendOutcome("sent", outcome.message_id, plain_text=True)
+        except TelegramError as exc:
+            return _outcome_of(exc)
+
+    async def _send(
+        self,
+        chat_id: int,
+        text: str,
+        parse_mode: str | None,
+        link_preview: bool,
+        reply_markup: InlineKeyboardMarkup | None,
+    ) -> SendOutcome:
+        message = await self.bot.send_message(
+            chat_id,
+            text,
+            parse_mode=parse_mode,
+            link_preview_options=LinkPreviewOptions(is_disabled=not link_preview),
+            reply_markup=reply_markup,
+        )
+        return SendOutcome("sent", message.message_id)
+
+
+def _bad_request(exc: BadRequest) -> SendOutcome:
+    if "chat not found" in exc.message.lower():
+        return SendOutcome("blocked", error=exc.message)
+    return SendOutcome("failed", error=exc.message)
+
+
+def _outcome_of(exc: TelegramError) -> SendOutcome:
+    """Map a Bot API or network error to an outcome."""
+    if isinstance(exc, Forbidden):
+        return SendOutcome("blocked", error=exc.message)
+    if isinstance(exc, RetryAfter):
+        return SendOutcome(
+            "retry", retry_after_s=retry_after_seconds(exc), flood=True, error=exc.message
+        )
+    if isinstance(exc, ChatMigrated):
+        return SendOutcome("migrated", new_chat_id=exc.new_chat_id, error=exc.message)
+    if isinstance(exc, BadRequest):
+        return _bad_request(exc)
+    if isinstance(exc, NetworkError):  # TimedOut, connection errors and 5xx answers
+        return SendOutcome("retry", error=exc.message)
+    return SendOutcome("failed", error=exc.message)

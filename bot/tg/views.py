@@ -1,0 +1,213 @@
+"""Telegram replies: the texts and inline keyboards that `bot.tg.handlers` sends.
+
+The page builders (`feeds_view`, `latest_view`, `topic_view`) ask
+`bot.services.commands.Service` for their data; everything else here is pure. Texts are Telegram
+HTML from `bot.core.render` and `bot.texts`. Callback data of the buttons is parsed back by the
+handlers in `bot.tg.handlers`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import zoneinfo
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+
+from bot import texts
+from bot.core import render
+from bot.core.models import ChatSettings
+from bot.services.commands import TOPIC_WINDOW_DAYS, Service, StoryPage
+
+MAX_REMOVE_BUTTONS = 50
+TOPIC_PAGE_SIZE = 5
+
+
+def plain(markup: str) -> str:
+    """Return Telegram HTML as plain text for a callback alert (at most 200 characters)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))[:200]
+
+
+def chat_zone(settings: ChatSettings) -> zoneinfo.ZoneInfo:
+    """Return the chat's time zone (UTC when its name is unknown)."""
+    try:
+        return zoneinfo.ZoneInfo(settings.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def link_previews(settings: ChatSettings) -> LinkPreviewOptions:
+    """Return the link preview options the chat asked for."""
+    return LinkPreviewOptions(is_disabled=not settings.link_previews)
+
+
+def button_label(template: str, name: str) -> str:
+    """Fill `template` with a name shortened to fit on a button."""
+    short = name if len(name) <= 40 else name[:39] + "…"
+    return template.format(name=short)
+
+
+def join_lines(lines: list[str]) -> list[str]:
+    """Pack lines into messages (one blank line after the header)."""
+    head, rest = lines[0], "\n".join(lines[1:])
+    return render.split_messages([head, rest] if rest else [head])
+
+
+async def feeds_view(service: Service, chat_id: int) -> tuple[list[str], InlineKeyboardMarkup]:
+    """Build /feeds: the chat's feeds with their health, and a remove button for each."""
+    feeds = await service.list_feeds(chat_id)
+    if not feeds:
+        return [texts.NO_FEEDS], InlineKeyboardMarkup([])
+    limit = service.config.telegram.max_feeds_per_chat
+    blocks = [texts.FEEDS_HEADER.format(count=len(feeds), limit=limit)]
+    for n, feed in enumerate(feeds, 1):
+        health = texts.FEED_HEALTH.get(feed.status, feed.status)
+        link = render.safe_url(feed.url)
+        name = render.escape(feed.name)
+        shown = f'<a href="{render.escape(link)}">{name}</a>' if link else name
+        blocks.append(f"{n}. {shown} — {render.escape(health)}")
+    buttons = [
+        [
+            InlineKeyboardButton(
+                button_label(texts.REMOVE_BUTTON, f.name), callback_data=f"unsub:{f.id}"
+            )
+        ]
+        for f in feeds[:MAX_REMOVE_BUTTONS]
+    ]
+    return join_lines(blocks), InlineKeyboardMarkup(buttons)
+
+
+def render_page(
+    header: str, page: StoryPage, settings: ChatSettings, size: int, now: datetime
+) -> list[str]:
+    """Render one page of stories, numbered across pages, with a page footer when paged."""
+    footer = texts.PAGE.format(page=page.page + 1) if page.page or page.has_next else ""
+    return render.render_story_list(
+        header,
+        page.stories,
+        sentences=settings.summary_sentences,
+        now=now,
+        tz=chat_zone(settings),
+        start=page.page * size + 1,
+        footer=render.escape(footer),
+    )
+
+
+def paging_row(page: StoryPage, data: Callable[[int], str]) -> list[InlineKeyboardButton]:
+    """Build the Prev/Next buttons of a page; `data` gives a page number's callback data."""
+    row = []
+    if page.page > 0:
+        row.append(InlineKeyboardButton(texts.PREV_BUTTON, callback_data=data(page.page - 1)))
+    if page.has_next:
+        row.append(InlineKeyboardButton(texts.NEXT_BUTTON, callback_data=data(page.page + 1)))
+    return row
+
+
+async def latest_view(
+    service: Service, chat_id: int, count: int, page_no: int
+) -> tuple[list[str], InlineKeyboardMarkup | None, ChatSettings]:
+    """Build one page of /latest with its paging buttons, and the chat's settings."""
+    page = await service.latest(chat_id, count, page_no)
+    settings = await service.settings(chat_id)
+    if not page.stories:
+        text = texts.NO_STORIES if page_no == 0 else texts.NO_MORE_STORIES
+        return [text], None, settings
+    header = texts.LATEST_HEADER_ALL if page.all_feeds else texts.LATEST_HEADER
+    messages = render_page(header, page, settings, count, service.clock())
+    row = paging_row(page, lambda p: f"latest:{count}:{p}")
+    return messages, InlineKeyboardMarkup([row]) if row else None, settings
+
+
+async def topic_view(
+    service: Service,
+    chat_id: int,
+    query_text: str,
+    page_no: int,
+    query_ref: Callable[[str], Awaitable[str]],
+) -> tuple[list[str], InlineKeyboardMarkup, ChatSettings]:
+    """Build one page of /topic with paging and Follow buttons, and the chat's settings.
+
+    `query_ref` turns the normalised query into the short reference used in callback data.
+    """
+    query, page = await service.topic(query_text, page_no)
+    settings = await service.settings(chat_id)
+    ref = await query_ref(query.text)
+    follow = [InlineKeyboardButton(texts.FOLLOW_BUTTON, callback_data=f"follow:{ref}")]
+    shown = render.escape(query.text)
+    if not page.stories:
+        text = texts.TOPIC_NOTHING.format(days=TOPIC_WINDOW_DAYS, query=shown)
+        return [text], InlineKeyboardMarkup([follow]), settings
+    header = texts.TOPIC_HEADER.format(query=shown)
+    messages = render_page(header, page, settings, TOPIC_PAGE_SIZE, service.clock())
+    row = paging_row(page, lambda p: f"topic:{p}:{ref}")
+    return messages, InlineKeyboardMarkup([row, follow] if row else [follow]), settings
+
+
+def topics_messages(topics: list[str]) -> list[str]:
+    """Build /topics: the followed topics, numbered (there is at least one)."""
+    lines = [f"{n}. <code>{render.escape(q)}</code>" for n, q in enumerate(topics, 1)]
+    return join_lines([texts.TOPICS_HEADER, *lines])
+
+
+def digest_text(settings: ChatSettings) -> str:
+    """Say how the chat now gets its stories (after /digest)."""
+    times = settings.digest_times.replace(",", ", ") or "08:00"
+    return texts.DIGEST_SET[settings.digest_mode].format(
+        times=times, tz=render.escape(settings.timezone)
+    )
+
+
+def stats_text(counts: dict[str, int], failing: list[Any]) -> str:
+    """Build /stats: the bot-wide counts, then the failing feeds if any."""
+    text = texts.STATS.format(**counts)
+    if failing:
+        lines = "\n".join(
+            f"{render.escape(f.name or f.title or f.url)} — {render.escape(f.status)} "
+            f"({f.consecutive_failures}×)"
+            for f in failing
+        )
+        text += texts.FAILING_FEEDS.format(lines=lines)
+    return text
+
+
+def settings_view(settings: ChatSettings) -> tuple[str, InlineKeyboardMarkup]:
+    """Build /settings: the current values, and buttons to change each."""
+    digest = texts.DIGEST_DESCRIPTION[settings.digest_mode].format(
+        times=settings.digest_times.replace(",", ", ")
+    )
+    text = texts.SETTINGS.format(
+        sentences=settings.summary_sentences,
+        previews=texts.ON if settings.link_previews else texts.OFF,
+        digest=render.escape(digest),
+        tz=render.escape(settings.timezone),
+    )
+    return text, _settings_keyboard(settings)
+
+
+def _settings_keyboard(settings: ChatSettings) -> InlineKeyboardMarkup:
+    sentence_row = [
+        InlineKeyboardButton(
+            ("• " if n == settings.summary_sentences else "") + texts.SENTENCES_BUTTON.format(n=n),
+            callback_data=f"set:sentences:{n}",
+        )
+        for n in range(6)
+    ]
+    flip = texts.OFF if settings.link_previews else texts.ON
+    other_rows = [
+        [
+            InlineKeyboardButton(
+                texts.PREVIEWS_BUTTON.format(state=flip), callback_data=f"set:previews:{flip}"
+            )
+        ],
+        [
+            InlineKeyboardButton(
+                texts.DIGEST_BUTTON.format(mode=mode), callback_data=f"set:digest:{mode}"
+            )
+            for mode in ("instant", "daily", "off")
+            if mode != settings.digest_mode
+        ],
+    ]
+    return InlineKeyboardMarkup([sentence_row, *other_rows])

@@ -1,0 +1,81 @@
+"""Tests for the offline sentence tokenizer."""
+
+from bot.core.text.sentences import SentenceTokenizer
+
+EN = SentenceTokenizer("english")
+
+
+def test_abbreviations_and_decimals_do_not_split() -> None:
+    text = "The U.S. economy grew 3.5% in May. Dr. Smith arrived at 9 a.m. on Monday. He left."
+    assert EN.to_sentences(text) == (
+        "The U.S. economy grew 3.5% in May.",
+        "Dr. Smith arrived at 9 a.m. on Monday.",
+        "He left.",
+    )
+
+
+def test_quotes_stay_balanced() -> None:
+    text = '"I will go. You stay," she said. He said: "It is over. We lost." The crowd cheered.'
+    assert EN.to_sentences(text) == (
+        '"I will go. You stay," she said.',
+        'He said: "It is over. We lost."',
+        "The crowd cheered.",
+    )
+
+
+def test_curly_quotes_stay_balanced() -> None:
+    text = "“The meeting was tense. Iran was unhappy,” an official said. Talks went on."
+    sentences = EN.to_sentences(text)
+    assert sentences[0] == "“The meeting was tense. Iran was unhappy,” an official said."
+    assert all(s.count("“") == s.count("”") for s in sentences)
+
+
+def test_headline_without_full_stop_is_its_own_sentence() -> None:
+    text = "Storm hits the coast\nThe storm arrived on Tuesday. Schools closed."
+    assert EN.to_sentences(text)[0] == "Storm hits the coast"
+
+
+def test_glued_sentences_are_split() -> None:
+    assert EN.to_sentences("The union posted on social media.The strike began.") == (
+        "The union posted on social media.",
+        "The strike began.",
+    )
+
+
+def test_wrapped_lines_are_joined() -> None:
+    assert EN.to_sentences("The minister said the plan\nwould start next year.") == (
+        "The minister said the plan would start next year.",
+    )
+
+
+def test_german_and_french() -> None:
+    de = SentenceTokenizer("german").to_sentences(
+        "Er sagte: „Das ist gut. Wirklich.“ Dann ging er. Am 3. Oktober ist Feiertag."
+    )
+    assert de == (
+        "Er sagte: „Das ist gut. Wirklich.“",
+        "Dann ging er.",
+        "Am 3. Oktober ist Feiertag.",
+    )
+    fr = SentenceTokenizer("french").to_sentences(
+        "M. Dupont est arrivé. « Je suis là. Vraiment », dit-il."
+    )
+    assert fr == ("M. Dupont est arrivé.", "« Je suis là. Vraiment », dit-il.")
+
+
+def test_words_are_letters_only() -> None:
+    assert EN.to_words("It's a U.S.-backed plan, up 3.5%; Jean-Luc agreed.") == (
+        "It's",
+        "a",
+        "U",
+        "S",
+        "backed",
+        "plan",
+        "up",
+        "Jean-Luc",
+        "agreed",
+    )
+
+
+def test_language_without_punkt_model_still_splits() -> None:
+    assert len(SentenceTokenizer("hebrew").to_sentences("One two three. Four five six.")) == 2
