@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from telegram.ext import CommandHandler
 
 from bot import texts
-from bot.tg_handlers import build_handlers
+from bot.tg.handlers import build_handlers
+from tests.support.paths import REPO
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = REPO / "README.md"
 _COMMAND_RE = re.compile(r"^/([a-z_]+) ", re.MULTILINE)
 
 
@@ -48,3 +48,15 @@ def test_every_registered_command_is_in_help_and_the_menu() -> None:
 
 def test_help_and_readme_list_the_same_commands() -> None:
     assert readme_commands() == help_commands()
+
+
+ARCHITECTURE = REPO / "docs" / "architecture.md"
+_PATH_RE = re.compile(r"`((?:core|store|services|net|proc|tg|cli)/[\w/]*(?:\.py)?)`")
+
+
+def test_every_path_the_architecture_names_exists() -> None:
+    """docs/architecture.md names folders and modules of `bot/`; a move must update it."""
+    named = set(_PATH_RE.findall(ARCHITECTURE.read_text(encoding="utf-8")))
+    assert len(named) >= 20
+    missing = sorted(path for path in named if not (REPO / "bot" / path).exists())
+    assert not missing, f"docs/architecture.md names {missing}, which do not exist"
