@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_URL = "sqlite:///data/digest-bot.sqlite3"
 DEFAULT_CONFIG_PATH = "config.toml"
+MAX_SUMMARY_SENTENCES = 5  # the longest summary a chat may ask for (and the one stored)
 
 _Section = TypeVar("_Section", bound="DataclassInstance")
 
@@ -318,7 +319,7 @@ def _validate(config: Config) -> None:
     _check_range("poll.dead_after_s", config.poll.dead_after_s, 60, 604_800 * 52)
     _check_range("poll.first_poll_items", config.poll.first_poll_items, 0, 1000)
     _check_range("poll.max_page_fetches", config.poll.max_page_fetches, 0, 10_000)
-    _check_range("summary.sentences", config.summary.sentences, 0, 5)
+    _check_range("summary.sentences", config.summary.sentences, 0, MAX_SUMMARY_SENTENCES)
     _check_range("summary.max_chars", config.summary.max_chars, 100, 3000)
     _check_range("summary.keywords", config.summary.keywords, 0, 20)
     _check_range("summary.workers", config.summary.workers, 0, 64)

@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from bot.clock import utcnow
 from bot.config import Config
+from bot.core.text.keywords import split_keywords
 from bot.core.text.summary_text import load_summary, summary_of_length
 from bot.core.topic_query import TopicQuery, parse_topic_query
 from bot.errors import BotError, StoreError, UserError
@@ -42,7 +43,7 @@ def _story_dicts(
             "title": r.title,
             "url": r.url,
             "summary": _summary(r.summary, sentences),
-            "keywords": [k.strip() for k in r.keywords.split(",") if k.strip()],
+            "keywords": list(split_keywords(r.keywords)),
             "published": (r.published_at or r.created_at).isoformat(),
             "feeds": names.get(r.id, []),
         }

@@ -14,9 +14,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.config import Config
+from bot.config import MAX_SUMMARY_SENTENCES, Config
+from bot.core.render import hashtag
 from bot.core.text.extract import ExtractedArticle, extract_article, extract_text_article
-from bot.core.text.keywords import extract_keywords, to_hashtag
+from bot.core.text.keywords import extract_keywords
 from bot.core.text.language import detect_language
 from bot.core.text.summarise import summarise
 from bot.errors import BotError, FetchError
@@ -54,7 +55,7 @@ class SummaryReport:
         lines = [self.title or "(untitled)", ""]
         lines += self.summary or ("(no summary: the text is too short)",)
         if self.keywords:
-            lines += ["", " ".join(to_hashtag(k) for k in self.keywords)]
+            lines += ["", " ".join(tag for k in self.keywords if (tag := hashtag(k)))]
         return "\n".join(lines)
 
 
@@ -109,7 +110,7 @@ def _read_input(source: str) -> str:
 def summarize_command(args: argparse.Namespace, config: Config) -> int:
     """Print a summary for each input; exit 1 if any input failed."""
     sentences = config.summary.sentences if args.sentences is None else args.sentences
-    if not 0 <= sentences <= 5:
+    if not 0 <= sentences <= MAX_SUMMARY_SENTENCES:
         raise BotError(f"--sentences must be between 0 and 5, not {sentences}")
     urls = [s for s in args.inputs if s.startswith(("http://", "https://"))]
     pages = asyncio.run(_fetch_pages(urls, config)) if urls else {}

@@ -105,13 +105,19 @@ def chat_zone(name: str) -> tzinfo:
         return UTC
 
 
+def parse_time(value: str) -> time | None:
+    """`"8:05"` or `"08:05"` → 08:05; None when it is not a time of day."""
+    match = _TIME_RE.match(value.strip())
+    return time(int(match.group(1)), int(match.group(2))) if match else None
+
+
 def parse_digest_times(spec: str) -> list[time]:
     """`"08:00, 18:30"` → sorted local times; malformed parts are skipped."""
     times = set()
     for part in spec.split(","):
-        match = _TIME_RE.match(part.strip())
-        if match:
-            times.add(time(int(match.group(1)), int(match.group(2))))
+        at = parse_time(part)
+        if at is not None:
+            times.add(at)
     return sorted(times)
 
 

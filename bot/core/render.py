@@ -46,6 +46,11 @@ def escape(text: str) -> str:
     return html.escape(text, quote=True).replace("&#x27;", "'")
 
 
+def to_plain(markup: str) -> str:
+    """Telegram HTML as plain text: tags dropped, entities decoded."""
+    return html.unescape(_TAG_RE.sub("", markup))
+
+
 def utf16_length(text: str) -> int:
     """Length in UTF-16 code units, as Telegram counts it."""
     return len(text.encode("utf-16-le")) // 2

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
@@ -191,13 +190,12 @@ class HttpFetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        started = time.perf_counter()
         try:
-            return await self._follow(url, headers, started)
+            return await self._follow(url, headers)
         except TimeoutError:
             raise FetchError(_timeout_text(self.config.total_timeout_s)) from None
 
-    async def _follow(self, url: str, headers: dict[str, str], started: float) -> FetchResult:
+    async def _follow(self, url: str, headers: dict[str, str]) -> FetchResult:
         assert self._global is not None
         permanent: str | None = None
         still_permanent = True
@@ -212,7 +210,7 @@ class HttpFetcher:
                     if deadline is None:
                         deadline = asyncio.get_running_loop().time() + self.config.total_timeout_s
                     async with asyncio.timeout_at(deadline):
-                        result = await self._get(url, headers, permanent, started)
+                        result = await self._get(url, headers, permanent)
             finally:
                 self._hosts.release(host)
             if isinstance(result, FetchResult):
@@ -224,7 +222,7 @@ class HttpFetcher:
         raise FetchError("too many redirects")
 
     async def _get(
-        self, url: str, headers: dict[str, str], permanent: str | None, started: float
+        self, url: str, headers: dict[str, str], permanent: str | None
     ) -> FetchResult | tuple[int, str]:
         """One hop: a `FetchResult`, or (status, next URL) for a redirect."""
         assert self._session is not None
@@ -232,7 +230,7 @@ class HttpFetcher:
             async with self._session.get(url, headers=headers, allow_redirects=False) as resp:
                 if resp.status in _REDIRECTS and "Location" in resp.headers:
                     return resp.status, urljoin(url, resp.headers["Location"])
-                return await self._result(resp, url, permanent, started)
+                return await self._result(resp, url, permanent)
         except (BlockedAddressError, FetchError):
             raise
         except aiohttp.ClientConnectorError as exc:
@@ -243,7 +241,7 @@ class HttpFetcher:
             raise FetchError(self._client_error_text(exc)) from None
 
     async def _result(
-        self, resp: aiohttp.ClientResponse, url: str, permanent: str | None, started: float
+        self, resp: aiohttp.ClientResponse, url: str, permanent: str | None
     ) -> FetchResult:
         headers = {k.lower(): v for k, v in resp.headers.items()}
         retry_value = headers.get("retry-after")
@@ -267,7 +265,6 @@ class HttpFetcher:
             not_modified=not_modified,
             retry_after_s=retry_after,
             max_age_s=parse_max_age(headers.get("cache-control")),
-            elapsed_s=time.perf_counter() - started,
         )
 
     async def _read_capped(self, resp: aiohttp.ClientResponse) -> bytes:

@@ -20,7 +20,8 @@ from urllib.parse import urlsplit
 
 from bot import texts
 from bot.clock import utcnow
-from bot.config import CatalogueFeed, Config
+from bot.config import MAX_SUMMARY_SENTENCES, CatalogueFeed, Config
+from bot.core.digest import parse_time
 from bot.core.feeds import ParsedFeed, canonical_url, parse_feed
 from bot.core.models import ChatSettings
 from bot.core.netguard import MAX_URL_CHARS, url_host
@@ -46,7 +47,6 @@ MAX_DIGEST_TIMES = 6
 # Fetches one user may make the bot do from commands: a burst of 10, then one each 30 s.
 FETCH_BURST = 10
 FETCH_REFILL_PER_S = 1 / 30
-_TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
 @dataclass(frozen=True)
@@ -85,10 +85,10 @@ def parse_digest_args(args: list[str]) -> tuple[str, str]:
         raise UserError(texts.DIGEST_TOO_MANY_TIMES.format(limit=MAX_DIGEST_TIMES))
     times = []
     for value in raw:
-        match = _TIME_RE.match(value)
-        if match is None:
+        at = parse_time(value)
+        if at is None:
             raise UserError(texts.DIGEST_BAD_TIME.format(value=escape(value[:40])))
-        times.append(f"{int(match[1]):02d}:{match[2]}")
+        times.append(f"{at:%H:%M}")
     return mode, ",".join(sorted(set(times)))
 
 
@@ -198,7 +198,7 @@ class Service:
 
     async def set_sentences(self, chat_id: int, sentences: int) -> ChatSettings:
         """Summary length, 0 to 5 sentences."""
-        if not 0 <= sentences <= 5:
+        if not 0 <= sentences <= MAX_SUMMARY_SENTENCES:
             raise UserError(texts.SENTENCES_BAD)
         return await self._update(chat_id, summary_sentences=sentences)
 

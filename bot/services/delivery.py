@@ -55,7 +55,6 @@ class SendOutcome:
     message_id: int | None = None
     retry_after_s: float | None = None  # set for 429s; None means "use the backoff"
     new_chat_id: int | None = None
-    flood: bool = False
     error: str = ""
     plain_text: bool = False
 
@@ -79,6 +78,15 @@ class SendReport:
     migrated: int = 0
     floods: int = 0
     plain_text: int = 0
+
+    def unusual(self) -> bool:
+        """True when something besides plain sends happened (worth a log line)."""
+        return bool(self.failed or self.cancelled or self.migrated or self.floods)
+
+    def summary(self) -> str:
+        """`sent 12, retried 3, failed 1, ...` (zeros left out)."""
+        fields = ("sent", "retried", "failed", "cancelled", "migrated", "floods", "plain_text")
+        return ", ".join(f"{name} {getattr(self, name)}" for name in fields if getattr(self, name))
 
 
 @dataclass(order=True)
@@ -162,7 +170,7 @@ class Dispatcher:
             wait = self.config.sender_tick_s
             try:
                 await self.match_ready(self.clock())
-                await self.send_due(self.clock())
+                report = await self.send_due(self.clock())
             except StoreError as exc:
                 wait = max(wait, backoff.failed(time.monotonic()))
                 log.warning("delivery: %s; trying again in %.0f s", exc, wait)
@@ -172,6 +180,8 @@ class Dispatcher:
             else:
                 if backoff.succeeded():
                     log.info("delivery: working again")
+                if report.unusual():
+                    log.info("delivery round: %s", report.summary())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), wait)
 

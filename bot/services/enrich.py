@@ -34,7 +34,7 @@ from bot.clock import utcnow
 from bot.config import Config, SummaryConfig
 from bot.core.backoff import Backoff
 from bot.core.text.extract import clean_story_text, extract_article
-from bot.core.text.keywords import extract_keywords
+from bot.core.text.keywords import extract_keywords, join_keywords
 from bot.core.text.language import detect_language
 from bot.core.text.neardup import is_near_duplicate, text_signature
 from bot.core.text.summarise import MAX_SENTENCES, summarise
@@ -125,7 +125,7 @@ def enrich_story(
     return Enrichment(
         text=text,
         summary=store_summary(summary.sentences, summary.ranks),
-        keywords=",".join(keywords),
+        keywords=join_keywords(keywords),
         language=summary.language or language,
         signature=text_signature(text) if words >= MIN_SIGNATURE_WORDS else "",
         search_doc=search_text(title, keywords, text),

@@ -33,7 +33,6 @@ class FetchResult:
     not_modified: bool
     retry_after_s: float | None
     max_age_s: int | None
-    elapsed_s: float
 
 
 class Fetcher(Protocol):

@@ -23,6 +23,7 @@ from bot.core.digest import (
     digest_slots_of,
 )
 from bot.core.render import StoryView
+from bot.core.text.keywords import split_keywords
 from bot.core.text.summary_text import load_summary
 from bot.store import deliveries as q
 from bot.store.search import story_feed_names
@@ -39,7 +40,7 @@ def story_view(row: Row[Any], carriers: Sequence[str]) -> StoryView:
         published=row.published_at or row.created_at,
         summary=summary,
         summary_ranks=ranks,
-        keywords=tuple(k.strip() for k in row.keywords.split(",") if k.strip()),
+        keywords=split_keywords(row.keywords),
         also_in=tuple(carriers[1:]),
     )
 

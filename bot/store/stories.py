@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.core.feeds import Entry, ParsedFeed
 from bot.core.text.extract import MAX_TEXT_CHARS
+from bot.core.text.keywords import split_keywords
 from bot.core.textnorm import search_text
 from bot.store import feeds as feed_queries
 from bot.store.schema import stories, story_sources
@@ -325,7 +326,7 @@ def compact_stories(conn: Connection, before: datetime, now: datetime, limit: in
         .limit(limit)
     ).all()
     for row in rows:
-        keywords = row.keywords.split(",") if row.keywords else []
+        keywords = split_keywords(row.keywords)
         conn.execute(
             update(stories)
             .where(stories.c.id == row.id)

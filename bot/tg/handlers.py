@@ -27,9 +27,11 @@ from telegram.ext import (
 )
 
 from bot import texts
+from bot.config import MAX_SUMMARY_SENTENCES
 from bot.core import render
 from bot.core.models import ChatSettings
 from bot.core.netguard import MAX_URL_CHARS
+from bot.core.render import to_plain
 from bot.core.topic_query import parse_topic_query
 from bot.errors import UserError
 from bot.services.commands import LATEST_DEFAULT, LATEST_MAX, TOPIC_WINDOW_DAYS, Service, find_link
@@ -40,7 +42,6 @@ from bot.tg.views import (
     feeds_view,
     latest_view,
     link_previews,
-    plain,
     settings_view,
     stats_text,
     topic_view,
@@ -407,7 +408,7 @@ async def follow_button(update: Update, context: Context) -> None:
     query, data = _callback(update)
     query_text = await _query_from_ref(context, _parts(data, 2)[1])
     followed = await _service(context).follow(update_chat_id(update), query_text)
-    await query.answer(plain(texts.FOLLOWED.format(query=followed)))
+    await query.answer(to_plain(texts.FOLLOWED.format(query=followed))[:200])
     await reply(update, context, texts.FOLLOWED.format(query=render.escape(followed)))
 
 
@@ -442,7 +443,7 @@ async def settings_button(update: Update, context: Context) -> None:
     _, name, value = _parts(data, 3)
     service, chat_id = _service(context), update_chat_id(update)
     if name == "sentences":
-        settings = await service.set_sentences(chat_id, _number(value, 0, 5))
+        settings = await service.set_sentences(chat_id, _number(value, 0, MAX_SUMMARY_SENTENCES))
     elif name == "previews" and value in (texts.ON, texts.OFF):
         settings = await service.set_link_previews(chat_id, value == texts.ON)
     elif name == "digest" and value in ("instant", "daily", "off"):
@@ -464,7 +465,7 @@ async def error_handler(update: object, context: Context) -> None:
         return
     if update.callback_query is not None:  # stop the button's spinner, whatever happened
         with contextlib.suppress(Exception):
-            await update.callback_query.answer(plain(texts.ERROR), show_alert=True)
+            await update.callback_query.answer(to_plain(texts.ERROR), show_alert=True)
         return
     try:
         await context.bot.send_message(update.effective_chat.id, texts.ERROR)

@@ -15,8 +15,8 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from bot.core.render import to_plain
 from bot.errors import UserError
-from bot.tg.views import plain
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -90,7 +90,7 @@ def replying(func: Callback) -> Callback:
             await func(update, context)
         except UserError as exc:
             if update.callback_query is not None:
-                alert = plain(str(exc))  # Telegram takes at most 200 characters here
+                alert = to_plain(str(exc))  # Telegram takes at most 200 characters here
                 alert = alert if len(alert) <= 200 else alert[:199] + "…"
                 await update.callback_query.answer(alert, show_alert=True)
             else:

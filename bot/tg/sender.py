@@ -13,9 +13,7 @@ no rate limiter. Each error becomes an outcome the service records:
 
 from __future__ import annotations
 
-import html
 import logging
-import re
 import warnings
 from datetime import timedelta
 
@@ -30,18 +28,12 @@ from telegram.error import (
     TelegramError,
 )
 
+from bot.core.render import to_plain
 from bot.services.delivery import (
     SendOutcome,  # defined by the service, which never imports telegram
 )
 
 log = logging.getLogger(__name__)
-
-_TAG_RE = re.compile(r"<[^>]*>")
-
-
-def html_to_plain(markup: str) -> str:
-    """Telegram HTML as plain text: tags dropped, entities decoded."""
-    return html.unescape(_TAG_RE.sub("", markup))
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:
@@ -57,7 +49,6 @@ class TelegramSender:
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
-        self.plain_fallbacks = 0
 
     async def send(
         self,
@@ -76,8 +67,7 @@ class TelegramSender:
             log.warning(
                 "chat %s: Telegram could not parse our HTML (%s); sent as text", chat_id, exc
             )
-            self.plain_fallbacks += 1
-            plain = html_to_plain(html_text)
+            plain = to_plain(html_text)
             try:
                 outcome = await self._send(chat_id, plain, None, link_preview, reply_markup)
             except TelegramError as again:
@@ -115,9 +105,7 @@ def _outcome_of(exc: TelegramError) -> SendOutcome:
     if isinstance(exc, Forbidden):
         return SendOutcome("blocked", error=exc.message)
     if isinstance(exc, RetryAfter):
-        return SendOutcome(
-            "retry", retry_after_s=retry_after_seconds(exc), flood=True, error=exc.message
-        )
+        return SendOutcome("retry", retry_after_s=retry_after_seconds(exc), error=exc.message)
     if isinstance(exc, ChatMigrated):
         return SendOutcome("migrated", new_chat_id=exc.new_chat_id, error=exc.message)
     if isinstance(exc, BadRequest):

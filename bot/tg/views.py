@@ -8,9 +8,6 @@ handlers in `bot.tg.handlers`.
 
 from __future__ import annotations
 
-import html
-import re
-import zoneinfo
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -19,24 +16,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOpti
 
 from bot import texts
 from bot.core import render
+from bot.core.digest import chat_zone
 from bot.core.models import ChatSettings
-from bot.services.commands import TOPIC_WINDOW_DAYS, Service, StoryPage
+from bot.services.commands import TOPIC_PAGE, TOPIC_WINDOW_DAYS, Service, StoryPage
 
 MAX_REMOVE_BUTTONS = 50
-TOPIC_PAGE_SIZE = 5
-
-
-def plain(markup: str) -> str:
-    """Return Telegram HTML as plain text for a callback alert (at most 200 characters)."""
-    return html.unescape(re.sub(r"<[^>]+>", "", markup))[:200]
-
-
-def chat_zone(settings: ChatSettings) -> zoneinfo.ZoneInfo:
-    """Return the chat's time zone (UTC when its name is unknown)."""
-    try:
-        return zoneinfo.ZoneInfo(settings.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
 
 
 def link_previews(settings: ChatSettings) -> LinkPreviewOptions:
@@ -90,7 +74,7 @@ def render_page(
         page.stories,
         sentences=settings.summary_sentences,
         now=now,
-        tz=chat_zone(settings),
+        tz=chat_zone(settings.timezone),
         start=page.page * size + 1,
         footer=render.escape(footer),
     )
@@ -141,7 +125,7 @@ async def topic_view(
         text = texts.TOPIC_NOTHING.format(days=TOPIC_WINDOW_DAYS, query=shown)
         return [text], InlineKeyboardMarkup([follow]), settings
     header = texts.TOPIC_HEADER.format(query=shown)
-    messages = render_page(header, page, settings, TOPIC_PAGE_SIZE, service.clock())
+    messages = render_page(header, page, settings, TOPIC_PAGE, service.clock())
     row = paging_row(page, lambda p: f"topic:{p}:{ref}")
     return messages, InlineKeyboardMarkup([row, follow] if row else [follow]), settings
 

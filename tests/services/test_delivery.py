@@ -19,13 +19,14 @@ from sqlalchemy import Connection, select
 
 from bot.clock import utcnow
 from bot.config import DeliveryConfig
+from bot.core.render import to_plain
 from bot.services.delivery import Dispatcher
 from bot.store import deliveries as q
 from bot.store.compose import digest_slots
 from bot.store.engine import Store
 from bot.store.matching import match_ready
 from bot.store.schema import chats, deliveries
-from bot.tg.sender import TelegramSender, html_to_plain
+from bot.tg.sender import TelegramSender
 from tests.support.delivery_data import (
     add_chat,
     add_feed,
@@ -89,7 +90,7 @@ def _messages_per_chat(api: BotApiStandIn) -> Counter[int]:
 
 def _text(message: dict[str, Any]) -> str:
     """The message as the user reads it."""
-    return html_to_plain(str(message["text"]))
+    return to_plain(str(message["text"]))
 
 
 async def test_many_chats_get_each_story_exactly_once(

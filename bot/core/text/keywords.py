@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 
 from bot.core.text.language import sumy_language
 
@@ -77,10 +78,14 @@ def extract_keywords(
     return tuple(picked)
 
 
-def to_hashtag(keyword: str) -> str:
-    """Return a Telegram hashtag for a keyword ("Bashar al-Assad" -> "#BasharAlAssad")."""
-    parts = re.split(r"[\s\-’']+", keyword)
-    return "#" + "".join(p[:1].upper() + p[1:] for p in parts if p)
+def join_keywords(keywords: Iterable[str]) -> str:
+    """Keywords as stored in `stories.keywords`: comma-separated (commas inside dropped)."""
+    return ",".join(k.replace(",", " ").strip() for k in keywords if k.strip())
+
+
+def split_keywords(stored: str) -> tuple[str, ...]:
+    """The keywords of a `stories.keywords` value, in order."""
+    return tuple(k.strip() for k in stored.split(",") if k.strip())
 
 
 def _terms(text: str, stop: frozenset[str]) -> list[tuple[str, bool]]:

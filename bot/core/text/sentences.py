@@ -62,11 +62,6 @@ class SentenceTokenizer:
         return tuple(_WORD_RE.findall(sentence))
 
 
-def split_sentences(text: str, language: str = "english") -> tuple[str, ...]:
-    """Split a text of paragraphs into sentences."""
-    return SentenceTokenizer(language).to_sentences(text)
-
-
 def _logical_lines(paragraph: str) -> list[str]:
     """Join hard-wrapped lines; a line break after a headline or a full stop stays a break."""
     lines: list[str] = []

@@ -19,6 +19,7 @@ from sumy.nlp.stemmers import Stemmer
 from sumy.summarizers.text_rank import TextRankSummarizer
 from sumy.utils import get_stop_words
 
+from bot.config import MAX_SUMMARY_SENTENCES
 from bot.core.text.extract import is_furniture, strip_dateline
 from bot.core.text.language import (
     detect_language,
@@ -29,7 +30,7 @@ from bot.core.text.language import (
 from bot.core.text.sentences import SentenceTokenizer
 from bot.core.text.summary_text import summary_of_length
 
-MAX_SENTENCES = 5
+MAX_SENTENCES = MAX_SUMMARY_SENTENCES
 MAX_CANDIDATES = 60  # bounds the O(n^2) TextRank graph on very long pages
 # Bounds that make a summary's cost linear in a bounded input, whatever a page holds: the
 # lead of a story is what a summary takes (60 candidates fit in far less than this), and a

@@ -1,6 +1,7 @@
 """Tests for keyword extraction."""
 
-from bot.core.text.keywords import extract_keywords, to_hashtag
+from bot.core.render import hashtag
+from bot.core.text.keywords import extract_keywords, join_keywords, split_keywords
 from tests.support.paths import TEST_DATA
 
 DATA = TEST_DATA
@@ -30,8 +31,17 @@ def test_empty_text() -> None:
     assert extract_keywords("") == ()
 
 
-def test_hashtag() -> None:
-    assert to_hashtag("Bashar al-Assad") == "#BasharAlAssad"
+def test_hashtags_are_the_chat_s_in_every_output() -> None:
+    """One rule: `digest-bot summarize` prints the tags the chat shows."""
+    assert hashtag("Bashar al-Assad") == "#Bashar_al_Assad"
+    assert hashtag("U.S.") == "#U_S"
+
+
+def test_keywords_are_stored_comma_separated_and_read_back() -> None:
+    stored = join_keywords(["Bashar al-Assad", " Iran ", "", "Paris, Texas"])
+    assert stored == "Bashar al-Assad,Iran,Paris  Texas"
+    assert split_keywords(stored) == ("Bashar al-Assad", "Iran", "Paris  Texas")
+    assert split_keywords("") == ()
 
 
 def test_a_name_opening_a_sentence_keeps_its_capital() -> None:
