@@ -148,11 +148,24 @@ def _health(port: int) -> dict[str, object]:
         return dict(json.load(response))
 
 
-def _digest_time(tz: str) -> tuple[str, datetime]:
-    """The next local minute at least 40 s away, as HH:MM, and that moment in UTC."""
-    now = datetime.now(ZoneInfo(tz))
-    at = (now + timedelta(seconds=40)).replace(second=0, microsecond=0) + timedelta(minutes=1)
-    return at.strftime("%H:%M"), at.astimezone(ZoneInfo("UTC"))
+# The bot's clock is started at second 20 of a minute (an offset from ours, passed in), so a
+# digest set a few seconds later for the next minute falls due about 35 s after it is set,
+# with time to spare for the stories to be enriched, and no wall-clock minute to wait for.
+BOT_START_SECOND = 20
+
+
+def _clock_offset_s() -> float:
+    """How far ahead the bot's clock runs so that it starts at `BOT_START_SECOND`."""
+    now = datetime.now(ZoneInfo("UTC"))
+    return float((BOT_START_SECOND - now.second) % 60) - now.microsecond / 1e6
+
+
+def _digest_time(tz: str, offset_s: float) -> tuple[str, datetime]:
+    """The bot's next local minute at least 20 s away, as HH:MM, and that moment on our clock."""
+    bot_now = datetime.now(ZoneInfo(tz)) + timedelta(seconds=offset_s)
+    at = (bot_now + timedelta(seconds=20)).replace(second=0, microsecond=0)
+    at += timedelta(minutes=1)
+    return at.strftime("%H:%M"), (at - timedelta(seconds=offset_s)).astimezone(ZoneInfo("UTC"))
 
 
 def test_newcomer_to_digest_restart_and_outage(
@@ -169,7 +182,8 @@ def test_newcomer_to_digest_restart_and_outage(
         feeds=[{"url": site.feed_url, "name": "local", "default": True}],
         health_port=health_port,
     )
-    bot = BotProcess(config, tmp_path / "bot.log", cwd=tmp_path).start()
+    offset_s = _clock_offset_s()
+    bot = BotProcess(config, tmp_path / "bot.log", cwd=tmp_path, clock_offset_s=offset_s).start()
     try:
         wait_until(lambda: api.calls_of("getUpdates"), 30, "the bot to start polling", bot)
         assert api.calls_of("setMyCommands"), "the command menu is registered at start"
@@ -184,7 +198,7 @@ def test_newcomer_to_digest_restart_and_outage(
         _command(api, GROUP, "/start", user_id=ALICE)
         _command(api, GROUP, "/subscribe local", user_id=ALICE)
         _command(api, GROUP, f"/timezone {TZ}", user_id=ALICE)
-        at, at_utc = _digest_time(TZ)
+        at, at_utc = _digest_time(TZ, offset_s)
         _command(api, GROUP, f"/digest daily {at}", user_id=ALICE)
 
         # Two new stories: the seed article (about Syria) and an unrelated one.
@@ -223,7 +237,9 @@ def test_newcomer_to_digest_restart_and_outage(
         # SIGTERM, then start again: nothing resent, nothing missed.
         assert bot.stop(signal.SIGTERM) == 0
         sent_before = len(api.sent_messages())
-        bot = BotProcess(config, tmp_path / "bot.log", cwd=tmp_path).start()
+        bot = BotProcess(
+            config, tmp_path / "bot.log", cwd=tmp_path, clock_offset_s=offset_s
+        ).start()
         wait_until(lambda: len(api.calls_of("setMyCommands")) >= 2, 30, "the restart", bot)
         time.sleep(4)  # two poll intervals
         assert len(api.sent_messages()) == sent_before, "nothing is resent after a restart"

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+from bot.clock import CLOCK_OFFSET_ENV
 from tests.support.tg_updates import BOT_TOKEN
 
 CONSOLE_SCRIPT = Path(sys.executable).with_name("digest-bot")
@@ -73,16 +74,24 @@ def write_config(
 class BotProcess:
     """One `digest-bot run --config PATH` process, its log in a file."""
 
-    def __init__(self, config: Path, log_path: Path, cwd: Path) -> None:
+    def __init__(
+        self, config: Path, log_path: Path, cwd: Path, *, clock_offset_s: float = 0.0
+    ) -> None:
         self.config = config
         self.log_path = log_path
         self.cwd = cwd
+        self.clock_offset_s = clock_offset_s  # the bot's clock runs this far ahead of ours
         self.proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
     def start(self) -> BotProcess:
         """Start the bot with the test token in its environment."""
-        env = {**os.environ, "TELEGRAM_BOT_TOKEN": BOT_TOKEN, "PYTHONUNBUFFERED": "1"}
+        env = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
+            "PYTHONUNBUFFERED": "1",
+            CLOCK_OFFSET_ENV: str(self.clock_offset_s),
+        }
         env.pop("DATABASE_URL", None)
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
