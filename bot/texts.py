@@ -95,7 +95,7 @@ UNSUBSCRIBE_USAGE = (
     "<code>/unsubscribe all</code>. /feeds lists this chat's feeds with remove buttons."
 )
 NOT_SUBSCRIBED = "This chat is not subscribed to {name}. /feeds lists its feeds."
-UNSUBSCRIBED = "Unsubscribed from {title}."
+UNSUBSCRIBED = "Unsubscribed from {name}."
 UNSUBSCRIBED_ALL = "Unsubscribed from all {count} feed(s)."
 NO_FEEDS = "This chat has no feeds yet. /subscribe adds the default feeds."
 FEEDS_HEADER = "<b>This chat's feeds</b> ({count} of {limit})"
@@ -146,7 +146,7 @@ UNFOLLOW_USAGE = (
     "/topics lists them."
 )
 NOT_FOLLOWING = "This chat does not follow <code>{query}</code>. /topics lists its topics."
-UNFOLLOWED = "Stopped following <code>{query}</code>."
+UNFOLLOWED = "Stopped following <code>{name}</code>."
 UNFOLLOWED_ALL = "Stopped following all {count} topic(s)."
 NO_TOPICS = "This chat follows no topics. <code>/follow &lt;query&gt;</code> adds one."
 TOPICS_HEADER = "<b>Topics this chat follows</b>"

@@ -155,11 +155,14 @@ async def unsubscribe_command(update: Update, context: Context) -> None:
     """/unsubscribe name|URL|all."""
     text_arg = _required_text(context, texts.UNSUBSCRIBE_USAGE)
     name, count = await _service(context).unsubscribe(update_chat_id(update), text_arg)
+    await reply(update, context, _removed(name, count, texts.UNSUBSCRIBED_ALL, texts.UNSUBSCRIBED))
+
+
+def _removed(name: str, count: int, all_text: str, one_text: str) -> str:
+    """The reply to `/unsubscribe` or `/unfollow`: all of them, or the one named."""
     if name == "all":
-        text = texts.UNSUBSCRIBED_ALL.format(count=count)
-    else:
-        text = texts.UNSUBSCRIBED.format(title=render.escape(name))
-    await reply(update, context, text)
+        return all_text.format(count=count)
+    return one_text.format(name=render.escape(name))
 
 
 @replying
@@ -238,11 +241,7 @@ async def unfollow_command(update: Update, context: Context) -> None:
     """/unfollow <query>|all."""
     text_arg = _required_text(context, texts.UNFOLLOW_USAGE)
     query, count = await _service(context).unfollow(update_chat_id(update), text_arg)
-    if query == "all":
-        text = texts.UNFOLLOWED_ALL.format(count=count)
-    else:
-        text = texts.UNFOLLOWED.format(query=render.escape(query))
-    await reply(update, context, text)
+    await reply(update, context, _removed(query, count, texts.UNFOLLOWED_ALL, texts.UNFOLLOWED))
 
 
 @replying
