@@ -1,15 +1,11 @@
 """Composition: builds the Telegram Application and wires the adapters together.
 
-Shared objects live in `application.bot_data` under these keys:
-
-- `"config"`: the `Config`;
-- `"store"`: the `Store` (closed in `post_shutdown`);
-- `"fetcher"`: the `HttpFetcher` (opened in `post_init`, closed in `post_shutdown`), or None;
-- `"service"`: the `bot.services.commands.Service` the handlers call;
-- `"compactor"`: the `Compactor` the hourly job runs;
-- `"pipeline"`: the poll/enrich/send services the jobs use (`bot.services.pipeline`; running
-  bot only), and `"workers"`: the worker processes behind them;
-- `"health"`: the readiness endpoint's runner, when `[health] port` is set.
+`build_application` makes one `Wiring` (config, store, fetcher; worker processes and health
+endpoint once running) whose methods are the Application's life-cycle hooks, so nothing here
+travels through `bot_data`; the handlers and jobs get what they share, typed, from
+`bot.tg.context` (`context.service`, `context.pipeline`, `context.compactor`). With
+`running=True` (what `digest-bot run` builds) the hooks also start and stop the pipeline and the
+health endpoint; handler tests build it without.
 """
 
 from __future__ import annotations
@@ -18,11 +14,13 @@ import argparse
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from aiohttp import web
 from telegram import Bot, BotCommand
-from telegram.ext import Application, ApplicationBuilder
+from telegram.ext import ApplicationBuilder
 from telegram.request import HTTPXRequest
 
 from bot import texts
@@ -39,20 +37,17 @@ from bot.services.polling import Poller
 from bot.store.engine import Store
 from bot.store.feeds import sync_catalogue
 from bot.store.stats import stats
-from bot.tg.handlers import SERVICE, build_handlers, error_handler
-from bot.tg.jobs import COMPACTOR, PIPELINE, register_jobs
+from bot.tg.context import CONTEXT_TYPES, BotApplication
+from bot.tg.handlers import build_handlers, error_handler
+from bot.tg.jobs import register_jobs
 from bot.tg.sender import TelegramSender
 from bot.tg.startup import wait_for_bot_api
 
 log = logging.getLogger(__name__)
 
-CONFIG, STORE, FETCHER = "config", "store", "fetcher"  # bot_data keys, see the docstring
-HEALTH, WORKERS = "health", "workers"
 POLL_TIMEOUT_S = 30  # getUpdates long-poll timeout
 ENRICHER_STOP_S = 5.0  # shutdown waits this long for the enricher to drop its stories
 SENDER_STOP_S = 30.0  # and this long for the send in flight (a cut send could repeat)
-
-AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 def story_workers(config: Config) -> ProcessWorkers:
@@ -65,39 +60,77 @@ def story_workers(config: Config) -> ProcessWorkers:
     )
 
 
-async def start_pipeline(application: AnyApplication) -> None:
-    """Build the services, start the enricher and the sender (call from `post_init`)."""
-    config: Config = application.bot_data[CONFIG]
-    store: Store = application.bot_data[STORE]
-    fetcher: HttpFetcher = application.bot_data[FETCHER]
-    dispatcher = Dispatcher(store, TelegramSender(application.bot), config.delivery)
-    workers = story_workers(config)
-    enricher = Enricher(store, fetcher, config, workers)
-    poller = Poller(store, fetcher, config, workers=workers)
-    pipeline = Pipeline(poller, enricher, dispatcher)
-    pipeline.sender_task = asyncio.create_task(dispatcher.run_forever(pipeline.stop))
-    pipeline.enricher_task = asyncio.create_task(enricher.run_forever(pipeline.stop))
-    application.bot_data[PIPELINE] = pipeline
-    application.bot_data[WORKERS] = workers
+@dataclass
+class Wiring:
+    """What one Application is built from, and its life-cycle hooks."""
 
+    config: Config
+    store: Store
+    fetcher: HttpFetcher | None
+    workers: ProcessWorkers | None = None
+    health: web.AppRunner | None = None
 
-async def stop_pipeline(application: AnyApplication) -> None:
-    """Stop the enricher, the worker processes and the sender, in that order (`post_stop`).
+    async def post_init(self, application: BotApplication) -> None:
+        """Open the fetcher, sync the catalogue, register the command menu."""
+        if self.fetcher is not None:
+            self.fetcher.open()
+        await self.store.write(sync_catalogue, self.config.feeds, utcnow())
+        await application.bot.set_my_commands(bot_commands())
 
-    Stories being enriched are handed back and enriched again later; the sender finishes the
-    send in flight. Each stage is stopped even if another fails to stop.
-    """
-    pipeline: Pipeline | None = application.bot_data.get(PIPELINE)
-    if pipeline is None:
-        return
-    pipeline.stop.set()
-    await _stop_stage("enricher", pipeline.enricher_task, ENRICHER_STOP_S)
-    workers: ProcessWorkers = application.bot_data[WORKERS]
-    try:
-        await asyncio.to_thread(workers.close)
-    except Exception:
-        log.exception("stopping the worker processes failed")
-    await _stop_stage("sender", pipeline.sender_task, SENDER_STOP_S)
+    async def post_init_running(self, application: BotApplication) -> None:
+        """As `post_init`, then start the pipeline and the health endpoint."""
+        await self.post_init(application)
+        self.start_pipeline(application)
+        if self.config.health.port:
+            from bot.net.health import start_health_server
+
+            self.health = await start_health_server(self.config.health, self.counts)
+        log.info("digest-bot is running")
+
+    async def counts(self) -> dict[str, int]:
+        """What /healthz shows (`bot.store.stats`, under the endpoint's names)."""
+        figures = await self.store.read(stats)
+        return {"feeds": figures["feeds"], "pending_deliveries": figures["pending"]}
+
+    def start_pipeline(self, application: BotApplication) -> None:
+        """Build the services, start the enricher and the sender."""
+        if self.fetcher is None:
+            raise RuntimeError("the running bot needs a fetcher")
+        config, store = self.config, self.store
+        dispatcher = Dispatcher(store, TelegramSender(application.bot), config.delivery)
+        self.workers = story_workers(config)
+        enricher = Enricher(store, self.fetcher, config, self.workers)
+        poller = Poller(store, self.fetcher, config, workers=self.workers)
+        pipeline = Pipeline(poller, enricher, dispatcher)
+        pipeline.sender_task = asyncio.create_task(dispatcher.run_forever(pipeline.stop))
+        pipeline.enricher_task = asyncio.create_task(enricher.run_forever(pipeline.stop))
+        application.bot_data.pipeline = pipeline
+
+    async def post_stop(self, application: BotApplication) -> None:
+        """Stop the enricher, the worker processes and the sender, in that order; then health.
+
+        Stories being enriched are handed back and enriched again later; the sender finishes
+        the send in flight. Each stage is stopped even if another fails to stop.
+        """
+        pipeline = application.bot_data.pipeline
+        if pipeline is not None:
+            pipeline.stop.set()
+            await _stop_stage("enricher", pipeline.enricher_task, ENRICHER_STOP_S)
+            if self.workers is not None:
+                try:
+                    await asyncio.to_thread(self.workers.close)
+                except Exception:
+                    log.exception("stopping the worker processes failed")
+            await _stop_stage("sender", pipeline.sender_task, SENDER_STOP_S)
+        if self.health is not None:
+            await self.health.cleanup()
+            self.health = None
+
+    async def post_shutdown(self, application: BotApplication) -> None:
+        """Close the fetcher and the store."""
+        if self.fetcher is not None:
+            await self.fetcher.close()
+        self.store.close()
 
 
 async def _stop_stage(name: str, task: asyncio.Task[None] | None, within_s: float) -> None:
@@ -119,78 +152,38 @@ def bot_commands() -> list[BotCommand]:
     return [BotCommand(name, description) for name, description in texts.COMMANDS]
 
 
-async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    fetcher = application.bot_data.get(FETCHER)
-    if fetcher is not None and hasattr(fetcher, "open"):
-        fetcher.open()
-    config: Config = application.bot_data[CONFIG]
-    store: Store = application.bot_data[STORE]
-    await store.write(sync_catalogue, config.feeds, utcnow())
-    await application.bot.set_my_commands(bot_commands())
-
-
-async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    fetcher = application.bot_data.get(FETCHER)
-    if fetcher is not None and hasattr(fetcher, "close"):
-        await fetcher.close()
-    store = application.bot_data.get(STORE)
-    if store is not None:
-        store.close()
-
-
-async def _post_init_running(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    await _post_init(application)
-    await start_pipeline(application)
-    config: Config = application.bot_data[CONFIG]
-    if config.health.port:
-        from bot.net.health import start_health_server
-
-        store: Store = application.bot_data[STORE]
-
-        async def counts() -> dict[str, int]:
-            figures = await store.read(stats)
-            return {"feeds": figures["feeds"], "pending_deliveries": figures["pending"]}
-
-        application.bot_data[HEALTH] = await start_health_server(config.health, counts)
-    log.info("digest-bot is running")
-
-
-async def _post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    await stop_pipeline(application)
-    runner = application.bot_data.pop(HEALTH, None)
-    if runner is not None:
-        await runner.cleanup()
-
-
 def build_application(
-    config: Config, store: Store, fetcher: Any | None = None, *, token: str | None = None
-) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The Application with every handler; the store and fetcher in `bot_data`."""
+    config: Config,
+    store: Store,
+    fetcher: HttpFetcher | None = None,
+    *,
+    token: str | None = None,
+    running: bool = False,
+) -> BotApplication:
+    """The Application with every handler; `running` adds the pipeline and its jobs."""
+    wiring = Wiring(config, store, fetcher)
     timeout = config.telegram.request_timeout_s
     application = (
         ApplicationBuilder()
         .token(token or require_token(config))
         .base_url(config.telegram.api_url)
+        .context_types(CONTEXT_TYPES)
         .connect_timeout(timeout)
         .read_timeout(timeout)
         .write_timeout(timeout)
         .get_updates_read_timeout(POLL_TIMEOUT_S + timeout)
-        .post_init(_post_init)
-        .post_shutdown(_post_shutdown)
+        .post_init(wiring.post_init_running if running else wiring.post_init)
+        .post_stop(wiring.post_stop)
+        .post_shutdown(wiring.post_shutdown)
         .build()
     )
-    application.bot_data.update(
-        {
-            CONFIG: config,
-            STORE: store,
-            FETCHER: fetcher,
-            SERVICE: Service(store, fetcher, config),
-            COMPACTOR: Compactor(store, config.storage),
-        }
-    )
+    application.bot_data.service = Service(store, fetcher, config)
+    application.bot_data.compactor = Compactor(store, config.storage)
     for group, handlers in build_handlers().items():
         application.add_handlers(handlers, group=group)
     application.add_error_handler(error_handler)
+    if running:
+        register_jobs(application, config)
     return application
 
 
@@ -233,11 +226,9 @@ def run_command(args: argparse.Namespace, config: Config) -> int:
     except BaseException:
         store.close()
         raise
-    application = build_application(config, store, HttpFetcher(config.fetch), token=token)
-    # The running bot also polls, sends and serves health; handler tests build it without.
-    application.post_init = _post_init_running
-    application.post_stop = _post_stop
-    register_jobs(application, config)
+    application = build_application(
+        config, store, HttpFetcher(config.fetch), token=token, running=True
+    )
     if config.telegram.webhook_url:
         log.info("starting in webhook mode on port %s", config.telegram.webhook_port)
         application.run_webhook(**webhook_options(config))

@@ -1,8 +1,8 @@
 """Telegram handlers: `*_command` callbacks, inline-button callbacks and `error_handler`.
 
-Each handler parses its arguments, calls `bot.services.commands.Service` (kept in
-`application.bot_data["service"]`), and replies with the texts and keyboards of `bot.tg.views`
-through `bot.tg.replies`. A `UserError` becomes the reply; anything else goes to `error_handler`.
+Each handler parses its arguments, calls `bot.services.commands.Service` (`context.service`,
+typed by `bot.tg.context`), and replies with the texts and keyboards of `bot.tg.views` through
+`bot.tg.replies`. A `UserError` becomes the reply; anything else goes to `error_handler`.
 In groups only administrators change subscriptions and settings (`bot.tg.admin`); anyone may
 use /latest and /topic.
 """
@@ -50,14 +50,12 @@ from bot.tg.views import (
 
 log = logging.getLogger(__name__)
 
-SERVICE = "service"  # bot_data key of the Service
 QUERY_REF, URL_REF = "topic-query", "subscribe-url"  # kinds of values kept for buttons
 INLINE_QUERY_BYTES = 40  # a topic query this short rides in the callback data itself
-SEEN_CHATS = "seen_chats"  # bot_data key: {chat_id: title} already registered this run
 
 
 def _service(context: Context) -> Service:
-    service: Service = context.bot_data[SERVICE]
+    service: Service = context.service
     return service
 
 
@@ -87,7 +85,7 @@ async def track_chat(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    seen: dict[int, str] = context.bot_data.setdefault(SEEN_CHATS, {})
+    seen = context.bot_data.seen_chats
     title = chat.title or chat.full_name or ""
     if seen.get(chat.id) == title:
         return
@@ -111,7 +109,7 @@ async def my_chat_member_command(update: Update, context: Context) -> None:
     else:
         title = chat.title or chat.full_name or ""
         await _service(context).register_chat(chat.id, chat.type, title, activate=True)
-    context.bot_data.setdefault(SEEN_CHATS, {}).pop(chat.id, None)
+    context.bot_data.seen_chats.pop(chat.id, None)
 
 
 # Commands

@@ -30,27 +30,22 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes, Job
+from telegram.ext import Job
 
 from bot.clock import utcnow
 from bot.config import Config
 from bot.core.backoff import Backoff
 from bot.errors import StoreError
-from bot.services.compaction import Compactor
-from bot.services.pipeline import Pipeline
+from bot.tg.context import BotApplication, CustomContext
 
 log = logging.getLogger(__name__)
 
-PIPELINE = "pipeline"  # bot_data keys: the running bot's Pipeline, and the Compactor
-COMPACTOR = "compactor"
 DIGEST_JOB_PREFIX = "digest "
 DIGEST_REFRESH_S = 60.0
 COMPACT_EVERY_S = 3600.0
 
-AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
-
-def register_jobs(application: AnyApplication, config: Config) -> None:
+def register_jobs(application: BotApplication, config: Config) -> None:
     """Put the pipeline, sender and digest jobs on the Application's JobQueue."""
     job_queue = application.job_queue
     if job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
@@ -69,13 +64,13 @@ def register_jobs(application: AnyApplication, config: Config) -> None:
 
 
 def store_gated(
-    job: Callable[[ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]],
-) -> Callable[[ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
+    job: Callable[[CustomContext], Coroutine[Any, Any, None]],
+) -> Callable[[CustomContext], Coroutine[Any, Any, None]]:
     """Run `job` unless its stage is backing off; a `StoreError` is one line, then a backoff."""
     backoff = Backoff()
 
     @functools.wraps(job)
-    async def gated(context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def gated(context: CustomContext) -> None:
         if not backoff.ready(time.monotonic()):
             return
         try:
@@ -91,9 +86,9 @@ def store_gated(
 
 
 @store_gated
-async def poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def poll_job(context: CustomContext) -> None:
     """Poll due feeds; tell chats about dead feeds."""
-    pipeline: Pipeline = context.bot_data[PIPELINE]
+    pipeline = context.pipeline
     report = await pipeline.poller.poll_due(utcnow())
     if report.new or report.failed:
         log.info(
@@ -106,7 +101,7 @@ async def poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         await _notify(context, chat_id, text)
 
 
-async def _notify(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str) -> None:
+async def _notify(context: CustomContext, chat_id: int, text: str) -> None:
     try:
         await context.bot.send_message(chat_id, text)
     except TelegramError as exc:
@@ -114,9 +109,9 @@ async def _notify(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str) -
 
 
 @store_gated
-async def digest_schedule_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def digest_schedule_job(context: CustomContext) -> None:
     """(Re)build one daily job per digest slot from the store."""
-    pipeline: Pipeline = context.bot_data[PIPELINE]
+    pipeline = context.pipeline
     slots = frozenset(await pipeline.dispatcher.digest_slots())
     if slots == pipeline.slots or context.job_queue is None:
         return
@@ -125,23 +120,24 @@ async def digest_schedule_job(context: ContextTypes.DEFAULT_TYPE) -> None:
             job.schedule_removal()
     for slot in sorted(slots, key=lambda s: (s.timezone, s.at)):
         context.job_queue.run_daily(
-            digest_job, slot.job_time(), name=f"{DIGEST_JOB_PREFIX}{slot.timezone} {slot.at}"
+            digest_job,  # type: ignore[arg-type]  # PTB types job_queue by the base context
+            slot.job_time(),
+            name=f"{DIGEST_JOB_PREFIX}{slot.timezone} {slot.at}",
         )
     pipeline.slots = slots
     log.info("digest schedule: %d daily slot(s)", len(slots))
 
 
 @store_gated
-async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def digest_job(context: CustomContext) -> None:
     """At a digest time: match what is ready; the sender sends the digest on its next tick."""
-    pipeline: Pipeline = context.bot_data[PIPELINE]
+    pipeline = context.pipeline
     job: Job[Any] | None = context.job
     log.info("digest time: %s", job.name if job else "?")
     await pipeline.dispatcher.match_ready(utcnow())
 
 
 @store_gated
-async def compact_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def compact_job(context: CustomContext) -> None:
     """Drop the full text of stories older than `storage.keep_text_days`, a batch at a time."""
-    compactor: Compactor = context.bot_data[COMPACTOR]
-    await compactor.run(utcnow())
+    await context.compactor.run(utcnow())

@@ -13,14 +13,14 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
 from bot.core.render import to_plain
 from bot.errors import UserError
+from bot.tg.context import CustomContext
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
-Context = ContextTypes.DEFAULT_TYPE
+Context = CustomContext
 Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 

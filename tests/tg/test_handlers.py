@@ -25,7 +25,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot import texts
-from bot.app import CONFIG, build_application, webhook_options
+from bot.app import build_application, webhook_options
 from bot.config import CatalogueFeed, Config, FetchConfig, StorageConfig, TelegramConfig
 from bot.core.render import MESSAGE_LIMIT
 from bot.net.fetcher import HttpFetcher
@@ -33,7 +33,7 @@ from bot.services.commands import FETCH_BURST
 from bot.store.chats import get_chat, list_topics, subscribed_feed_ids
 from bot.store.engine import Store
 from bot.store.schema import feeds, settings
-from bot.tg.admin import AdminCache
+from bot.tg.admin_cache import AdminCache
 from tests.support.databases import sqlite_url
 from tests.support.feed_server import FeedServer
 from tests.support.listener import CountingListener
@@ -68,6 +68,7 @@ class Bot:
     api: BotApiStandIn
     store: Store
     feeds: FeedServer
+    config: Config
     update_id: int = 0
 
     async def feed(self, update: dict[str, Any]) -> None:
@@ -176,7 +177,7 @@ async def running_bot(
     await app.initialize()
     assert app.post_init is not None
     await app.post_init(app)
-    yield Bot(app, api, store, feed_server)
+    yield Bot(app, api, store, feed_server, config)
     await app.shutdown()
     assert app.post_shutdown is not None
     await app.post_shutdown(app)
@@ -474,7 +475,7 @@ async def test_long_topic_buttons_work_after_a_restart(bot: Bot) -> None:
     data = buttons(reply)[texts.FOLLOW_BUTTON]
     assert len(data.encode()) <= 64
     assert long_query not in data
-    config = bot.app.bot_data[CONFIG]
+    config = bot.config
     restarted = build_application(config, bot.store, HttpFetcher(config.fetch))
     original, bot.app = bot.app, restarted
     await restarted.initialize()
@@ -675,7 +676,7 @@ def _post_status(url: str, headers: dict[str, str]) -> int:
 
 async def test_webhook_mode_with_secret_token(bot: Bot) -> None:
     port = _free_port()
-    config: Config = bot.app.bot_data["config"]
+    config = bot.config
     telegram = replace(
         config.telegram,
         webhook_url=f"http://127.0.0.1:{port}/tg-hook",

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, insert, select
-from telegram.ext import CallbackContext
 
 from bot.app import build_application
 from bot.clock import utcnow
 from bot.config import Config, StorageConfig, TelegramConfig
 from bot.store.engine import Store
 from bot.store.schema import stories
+from bot.tg.context import CustomContext
 from bot.tg.jobs import compact_job, register_jobs, store_gated
 from tests.support.bot_process import free_port
 from tests.support.tg_updates import BOT_TOKEN
@@ -65,7 +65,7 @@ async def test_compact_job_drops_old_text_in_batches(db_url: str) -> None:
 
     store.write_sync(seed)
     application = build_application(config, store)
-    await compact_job(CallbackContext(application))
+    await compact_job(CustomContext(application))
     texts = store.read_sync(
         lambda conn: [r.text for r in conn.execute(select(stories.c.text).order_by(stories.c.id))]
     )
@@ -84,7 +84,7 @@ async def test_a_job_whose_database_is_down_logs_one_line_then_backs_off(
     job = store_gated(compact_job.__wrapped__)  # a fresh gate, as each job has its own
     with caplog.at_level(logging.INFO, logger="bot.tg.jobs"):
         for _ in range(10):
-            await job(CallbackContext(application))
+            await job(CustomContext(application))
     lines = [r.getMessage() for r in caplog.records if r.name == "bot.tg.jobs"]
     assert len(lines) == 1, lines
     assert lines[0].startswith("compact_job: database error in compact_stories: OperationalError")

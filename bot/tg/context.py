@@ -1,0 +1,67 @@
+"""Typed shared state for the handlers and jobs: PTB's `ContextTypes` (as in its
+`contexttypesbot.py` example) instead of string keys in `bot_data`.
+
+`build_application` fills `BotData` (the service and the compactor); the running bot adds the
+pipeline when it starts. Handlers and jobs read them as `context.service`, `context.pipeline`
+and `context.compactor`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
+
+from bot.services.commands import Service
+from bot.services.compaction import Compactor
+from bot.services.pipeline import Pipeline
+from bot.tg.admin_cache import AdminCache
+
+
+@dataclass
+class BotData:
+    """What every handler and job of one bot shares."""
+
+    service: Service | None = None
+    compactor: Compactor | None = None
+    pipeline: Pipeline | None = None  # the running bot only
+    admin_cache: AdminCache = field(default_factory=AdminCache)
+    seen_chats: dict[int, str] = field(default_factory=dict)  # chat id → title last stored
+
+
+class CustomContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """The context handlers and jobs get, with the shared services typed."""
+
+    @property
+    def service(self) -> Service:
+        """The use cases the handlers call."""
+        if self.bot_data.service is None:
+            raise RuntimeError("the application was built without its service")
+        return self.bot_data.service
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """Poller, enricher and sender of the running bot."""
+        if self.bot_data.pipeline is None:
+            raise RuntimeError("the pipeline runs only in the running bot")
+        return self.bot_data.pipeline
+
+    @property
+    def compactor(self) -> Compactor:
+        """What the hourly compaction job runs."""
+        if self.bot_data.compactor is None:
+            raise RuntimeError("the application was built without its compactor")
+        return self.bot_data.compactor
+
+
+CONTEXT_TYPES = ContextTypes(context=CustomContext, bot_data=BotData)
+
+BotApplication = Application[
+    ExtBot[None],
+    CustomContext,
+    dict[Any, Any],
+    dict[Any, Any],
+    BotData,
+    JobQueue[Any],  # ApplicationBuilder.context_types does not retype the JobQueue
+]
