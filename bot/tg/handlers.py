@@ -27,7 +27,6 @@ from telegram.ext import (
 )
 
 from bot import texts
-from bot.config import MAX_SUMMARY_SENTENCES
 from bot.core import render
 from bot.core.models import ChatSettings
 from bot.core.netguard import MAX_URL_CHARS
@@ -35,6 +34,7 @@ from bot.core.render import to_plain
 from bot.core.topic_query import parse_topic_query
 from bot.errors import UserError
 from bot.services.commands import LATEST_DEFAULT, LATEST_MAX, TOPIC_WINDOW_DAYS, Service, find_link
+from bot.tg import callback_data
 from bot.tg.admin import admin_only, may_change
 from bot.tg.replies import Callback, Context, edit, reply, replying, send, update_chat_id
 from bot.tg.views import (
@@ -51,7 +51,6 @@ from bot.tg.views import (
 log = logging.getLogger(__name__)
 
 QUERY_REF, URL_REF = "topic-query", "subscribe-url"  # kinds of values kept for buttons
-INLINE_QUERY_BYTES = 40  # a topic query this short rides in the callback data itself
 
 
 def _service(context: Context) -> Service:
@@ -198,15 +197,16 @@ async def _query_ref(context: Context, query: str) -> str:
     A query too long to carry is kept in the store under its hash, so the buttons still
     work after a restart.
     """
-    if len(query.encode()) <= INLINE_QUERY_BYTES:
-        return "q" + query
-    return "h" + await _service(context).button_ref(QUERY_REF, query)
+    inline = callback_data.inline_ref(query)
+    if inline is not None:
+        return inline
+    return callback_data.stored_ref(await _service(context).button_ref(QUERY_REF, query))
 
 
-async def _query_from_ref(context: Context, ref: str) -> str:
-    if ref.startswith("q"):
-        return ref[1:]
-    return await _service(context).button_value(QUERY_REF, ref[1:])
+async def _query_from_ref(context: Context, ref: callback_data.QueryRef) -> str:
+    if ref.inline is not None:
+        return ref.inline
+    return await _service(context).button_value(QUERY_REF, ref.key or "")
 
 
 async def _topic_view(
@@ -316,7 +316,9 @@ async def private_text(update: Update, context: Context) -> None:
         return
     if link is not None:
         key = await _service(context).button_ref(URL_REF, link)
-        button = InlineKeyboardButton(texts.SUBSCRIBE_BUTTON, callback_data=f"sub:{key}")
+        button = InlineKeyboardButton(
+            texts.SUBSCRIBE_BUTTON, callback_data=callback_data.subscribe(key)
+        )
         text = texts.PASTED_LINK.format(url=render.escape(link))
         await reply(update, context, text, markup=InlineKeyboardMarkup([[button]]))
         return
@@ -325,10 +327,11 @@ async def private_text(update: Update, context: Context) -> None:
     except UserError:
         query = None
     # Chatter is not stored: only a query short enough to ride in the button gets one.
-    if query is None or len(query.text.encode()) > INLINE_QUERY_BYTES:
+    ref = callback_data.inline_ref(query.text) if query is not None else None
+    if query is None or ref is None:
         await reply(update, context, texts.PLAIN_TEXT)
         return
-    button = InlineKeyboardButton(texts.SEARCH_BUTTON, callback_data=f"topic:0:q{query.text}")
+    button = InlineKeyboardButton(texts.SEARCH_BUTTON, callback_data=callback_data.topic(0, ref))
     shown = render.escape(query.text)
     text = texts.SEARCH_OFFER.format(days=TOPIC_WINDOW_DAYS, query=shown)
     await reply(update, context, text, markup=InlineKeyboardMarkup([[button]]))
@@ -337,30 +340,11 @@ async def private_text(update: Update, context: Context) -> None:
 # Inline buttons
 
 
-MAX_PAGE = 1000  # no real list has more pages; a bigger number is a forged button
-MAX_ID = 2**31 - 1
-
-
 def _callback(update: Update) -> tuple[CallbackQuery, str]:
     query = update.callback_query
     if query is None or query.data is None:
         raise UserError(texts.BUTTON_EXPIRED)
     return query, query.data
-
-
-def _parts(data: str, count: int) -> list[str]:
-    """The `count` colon-separated fields of callback data (the last keeps its colons)."""
-    parts = data.split(":", count - 1)
-    if len(parts) != count:
-        raise UserError(texts.BUTTON_EXPIRED)
-    return parts
-
-
-def _number(text: str, low: int, high: int) -> int:
-    """A number carried by a button, within [low, high]; a forged or stale one has expired."""
-    if not text.isascii() or not text.isdigit() or len(text) > 10 or not low <= int(text) <= high:
-        raise UserError(texts.BUTTON_EXPIRED)
-    return int(text)
 
 
 @replying
@@ -373,12 +357,9 @@ async def stale_button(update: Update, context: Context) -> None:
 async def latest_button(update: Update, context: Context) -> None:
     """Prev/Next under /latest: `latest:<count>:<page>`."""
     query, data = _callback(update)
-    _, count, page = _parts(data, 3)
+    count, page = callback_data.read_latest(data)
     messages, markup, settings = await latest_view(
-        _service(context),
-        update_chat_id(update),
-        _number(count, 1, LATEST_MAX),
-        _number(page, 0, MAX_PAGE),
+        _service(context), update_chat_id(update), count, page
     )
     await query.answer()
     await edit(update, context, messages, markup, link_previews(settings))
@@ -388,8 +369,7 @@ async def latest_button(update: Update, context: Context) -> None:
 async def topic_button(update: Update, context: Context) -> None:
     """Prev/Next under /topic: `topic:<page>:<query ref>`."""
     query, data = _callback(update)
-    _, page, ref = _parts(data, 3)
-    number = _number(page, 0, MAX_PAGE)
+    number, ref = callback_data.read_topic(data)
     query_text = await _query_from_ref(context, ref)
     messages, markup, settings = await _topic_view(
         context, update_chat_id(update), query_text, number
@@ -403,7 +383,7 @@ async def topic_button(update: Update, context: Context) -> None:
 async def follow_button(update: Update, context: Context) -> None:
     """Follow under /topic: `follow:<query ref>`."""
     query, data = _callback(update)
-    query_text = await _query_from_ref(context, _parts(data, 2)[1])
+    query_text = await _query_from_ref(context, callback_data.read_follow(data))
     followed = await _service(context).follow(update_chat_id(update), query_text)
     await query.answer(to_plain(texts.FOLLOWED.format(query=followed))[:200])
     await reply(update, context, texts.FOLLOWED.format(query=render.escape(followed)))
@@ -414,7 +394,7 @@ async def follow_button(update: Update, context: Context) -> None:
 async def subscribe_button(update: Update, context: Context) -> None:
     """Subscribe under a link sent as plain text: `sub:<key>`."""
     query, data = _callback(update)
-    url = await _service(context).button_value(URL_REF, _parts(data, 2)[1])
+    url = await _service(context).button_value(URL_REF, callback_data.read_subscribe(data))
     title = await _service(context).subscribe(update_chat_id(update), url, _user_id(update))
     await query.answer()
     await reply(update, context, texts.SUBSCRIBED.format(title=render.escape(title)))
@@ -426,7 +406,7 @@ async def unsubscribe_button(update: Update, context: Context) -> None:
     """Remove under /feeds: `unsub:<feed id>`."""
     query, data = _callback(update)
     service = _service(context)
-    await service.unsubscribe_id(update_chat_id(update), _number(_parts(data, 2)[1], 1, MAX_ID))
+    await service.unsubscribe_id(update_chat_id(update), callback_data.read_unsubscribe(data))
     await query.answer(texts.DONE)
     messages, markup = await feeds_view(service, update_chat_id(update))
     await edit(update, context, messages, markup if markup.inline_keyboard else None)
@@ -437,16 +417,14 @@ async def unsubscribe_button(update: Update, context: Context) -> None:
 async def settings_button(update: Update, context: Context) -> None:
     """Buttons under /settings: `set:sentences:<n>`, `set:previews:on|off`, `set:digest:<m>`."""
     query, data = _callback(update)
-    _, name, value = _parts(data, 3)
+    name, value = callback_data.read_setting(data)
     service, chat_id = _service(context), update_chat_id(update)
-    if name == "sentences":
-        settings = await service.set_sentences(chat_id, _number(value, 0, MAX_SUMMARY_SENTENCES))
-    elif name == "previews" and value in (texts.ON, texts.OFF):
-        settings = await service.set_link_previews(chat_id, value == texts.ON)
-    elif name == "digest" and value in ("instant", "daily", "off"):
-        settings = await service.set_digest_mode(chat_id, value)
+    if name == "sentences" and isinstance(value, int) and not isinstance(value, bool):
+        settings = await service.set_sentences(chat_id, value)
+    elif name == "previews" and isinstance(value, bool):
+        settings = await service.set_link_previews(chat_id, value)
     else:
-        raise UserError(texts.BUTTON_EXPIRED)
+        settings = await service.set_digest_mode(chat_id, str(value))
     await query.answer(texts.DONE)
     text, markup = settings_view(settings)
     await edit(update, context, [text], markup)
@@ -499,12 +477,12 @@ def build_handlers() -> dict[int, list[BaseHandler[Update, Any, Any]]]:
         CommandHandler(name, callback) for name, callback in COMMAND_CALLBACKS.items()
     ]
     buttons: list[BaseHandler[Update, Any, Any]] = [
-        CallbackQueryHandler(latest_button, pattern=r"^latest:\d+:\d+$"),
-        CallbackQueryHandler(topic_button, pattern=r"^topic:\d+:"),
-        CallbackQueryHandler(follow_button, pattern=r"^follow:"),
-        CallbackQueryHandler(subscribe_button, pattern=r"^sub:[0-9a-f]{16}$"),
-        CallbackQueryHandler(unsubscribe_button, pattern=r"^unsub:\d+$"),
-        CallbackQueryHandler(settings_button, pattern=r"^set:\w+:\w+$"),
+        CallbackQueryHandler(latest_button, pattern=callback_data.LATEST),
+        CallbackQueryHandler(topic_button, pattern=callback_data.TOPIC),
+        CallbackQueryHandler(follow_button, pattern=callback_data.FOLLOW),
+        CallbackQueryHandler(subscribe_button, pattern=callback_data.SUBSCRIBE),
+        CallbackQueryHandler(unsubscribe_button, pattern=callback_data.UNSUBSCRIBE),
+        CallbackQueryHandler(settings_button, pattern=callback_data.SETTING),
         CallbackQueryHandler(stale_button),  # last: whatever the others do not know
     ]
     others: list[BaseHandler[Update, Any, Any]] = [

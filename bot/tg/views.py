@@ -19,6 +19,7 @@ from bot.core import render
 from bot.core.digest import chat_zone
 from bot.core.models import ChatSettings
 from bot.services.commands import TOPIC_PAGE, TOPIC_WINDOW_DAYS, Service, StoryPage
+from bot.tg import callback_data
 
 MAX_REMOVE_BUTTONS = 50
 
@@ -56,7 +57,8 @@ async def feeds_view(service: Service, chat_id: int) -> tuple[list[str], InlineK
     buttons = [
         [
             InlineKeyboardButton(
-                button_label(texts.REMOVE_BUTTON, f.name), callback_data=f"unsub:{f.id}"
+                button_label(texts.REMOVE_BUTTON, f.name),
+                callback_data=callback_data.unsubscribe(f.id),
             )
         ]
         for f in feeds[:MAX_REMOVE_BUTTONS]
@@ -101,7 +103,7 @@ async def latest_view(
         return [text], None, settings
     header = texts.LATEST_HEADER_ALL if page.all_feeds else texts.LATEST_HEADER
     messages = render_page(header, page, settings, count, service.clock())
-    row = paging_row(page, lambda p: f"latest:{count}:{p}")
+    row = paging_row(page, lambda p: callback_data.latest(count, p))
     return messages, InlineKeyboardMarkup([row]) if row else None, settings
 
 
@@ -119,14 +121,14 @@ async def topic_view(
     query, page = await service.topic(query_text, page_no)
     settings = await service.settings(chat_id)
     ref = await query_ref(query.text)
-    follow = [InlineKeyboardButton(texts.FOLLOW_BUTTON, callback_data=f"follow:{ref}")]
+    follow = [InlineKeyboardButton(texts.FOLLOW_BUTTON, callback_data=callback_data.follow(ref))]
     shown = render.escape(query.text)
     if not page.stories:
         text = texts.TOPIC_NOTHING.format(days=TOPIC_WINDOW_DAYS, query=shown)
         return [text], InlineKeyboardMarkup([follow]), settings
     header = texts.TOPIC_HEADER.format(query=shown)
     messages = render_page(header, page, settings, TOPIC_PAGE, service.clock())
-    row = paging_row(page, lambda p: f"topic:{p}:{ref}")
+    row = paging_row(page, lambda p: callback_data.topic(p, ref))
     return messages, InlineKeyboardMarkup([row, follow] if row else [follow]), settings
 
 
@@ -175,7 +177,7 @@ def _settings_keyboard(settings: ChatSettings) -> InlineKeyboardMarkup:
     sentence_row = [
         InlineKeyboardButton(
             ("• " if n == settings.summary_sentences else "") + texts.SENTENCES_BUTTON.format(n=n),
-            callback_data=f"set:sentences:{n}",
+            callback_data=callback_data.setting("sentences", n),
         )
         for n in range(6)
     ]
@@ -183,12 +185,14 @@ def _settings_keyboard(settings: ChatSettings) -> InlineKeyboardMarkup:
     other_rows = [
         [
             InlineKeyboardButton(
-                texts.PREVIEWS_BUTTON.format(state=flip), callback_data=f"set:previews:{flip}"
+                texts.PREVIEWS_BUTTON.format(state=flip),
+                callback_data=callback_data.setting("previews", flip),
             )
         ],
         [
             InlineKeyboardButton(
-                texts.DIGEST_BUTTON.format(mode=mode), callback_data=f"set:digest:{mode}"
+                texts.DIGEST_BUTTON.format(mode=mode),
+                callback_data=callback_data.setting("digest", mode),
             )
             for mode in ("instant", "daily", "off")
             if mode != settings.digest_mode

@@ -1,0 +1,148 @@
+"""The callback data of every inline button: built and read back in this one module.
+
+Telegram carries at most 64 bytes per button. Each kind has a builder (used by the views and
+handlers), a pattern (for its `CallbackQueryHandler`) and a reader that bounds every number and
+value: a forged or stale button is a `UserError` "This button has expired", never a crash.
+
+- `latest:<count>:<page>`: Prev/Next under /latest
+- `topic:<page>:<ref>`: Prev/Next under /topic, and the Search button under plain text
+- `follow:<ref>`: Follow under /topic
+- `sub:<key>`: Subscribe under a link sent as text (the URL is kept in the store under `key`)
+- `unsub:<feed id>`: Remove under /feeds
+- `set:<name>:<value>`: the /settings buttons
+
+A topic `ref` is `q<query>` when the query fits, else `h<key>` of the query kept in the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot import texts
+from bot.config import MAX_SUMMARY_SENTENCES
+from bot.errors import UserError
+from bot.services.commands import LATEST_MAX
+
+MAX_BYTES = 64
+INLINE_QUERY_BYTES = 40  # a query up to this many bytes rides in the button itself
+MAX_PAGE = 1000  # no real list has more pages; a bigger number is a forged button
+MAX_ID = 2**31 - 1
+DIGEST_MODES = ("instant", "daily", "off")
+
+LATEST = r"^latest:\d+:\d+$"
+TOPIC = r"^topic:\d+:"
+FOLLOW = r"^follow:"
+SUBSCRIBE = r"^sub:[0-9a-f]{16}$"
+UNSUBSCRIBE = r"^unsub:\d+$"
+SETTING = r"^set:\w+:\w+$"
+
+
+@dataclass(frozen=True)
+class QueryRef:
+    """A topic query carried by a button: the query itself, or the key it is stored under."""
+
+    inline: str | None = None
+    key: str | None = None
+
+
+def latest(count: int, page: int) -> str:
+    """`latest:<count>:<page>`."""
+    return f"latest:{count}:{page}"
+
+
+def topic(page: int, ref: str) -> str:
+    """`topic:<page>:<ref>`."""
+    return f"topic:{page}:{ref}"
+
+
+def follow(ref: str) -> str:
+    """`follow:<ref>`."""
+    return f"follow:{ref}"
+
+
+def subscribe(key: str) -> str:
+    """`sub:<key>`."""
+    return f"sub:{key}"
+
+
+def unsubscribe(feed_id: int) -> str:
+    """`unsub:<feed id>`."""
+    return f"unsub:{feed_id}"
+
+
+def setting(name: str, value: str | int) -> str:
+    """`set:<name>:<value>`."""
+    return f"set:{name}:{value}"
+
+
+def inline_ref(query: str) -> str | None:
+    """`q<query>` when the query is short enough to ride in a button, else None."""
+    return "q" + query if len(query.encode()) <= INLINE_QUERY_BYTES else None
+
+
+def stored_ref(key: str) -> str:
+    """`h<key>`: a query kept in the store under `key`."""
+    return "h" + key
+
+
+def read_latest(data: str) -> tuple[int, int]:
+    """(count, page) of a `latest:` button."""
+    _, count, page = _parts(data, 3)
+    return _number(count, 1, LATEST_MAX), _number(page, 0, MAX_PAGE)
+
+
+def read_topic(data: str) -> tuple[int, QueryRef]:
+    """(page, query ref) of a `topic:` button."""
+    _, page, ref = _parts(data, 3)
+    return _number(page, 0, MAX_PAGE), read_ref(ref)
+
+
+def read_follow(data: str) -> QueryRef:
+    """The query ref of a `follow:` button."""
+    return read_ref(_parts(data, 2)[1])
+
+
+def read_subscribe(data: str) -> str:
+    """The store key of a `sub:` button."""
+    return _parts(data, 2)[1]
+
+
+def read_unsubscribe(data: str) -> int:
+    """The feed id of an `unsub:` button."""
+    return _number(_parts(data, 2)[1], 1, MAX_ID)
+
+
+def read_setting(data: str) -> tuple[str, int | bool | str]:
+    """(name, value) of a `set:` button: sentences → int, previews → bool, digest → mode."""
+    _, name, value = _parts(data, 3)
+    if name == "sentences":
+        return name, _number(value, 0, MAX_SUMMARY_SENTENCES)
+    if name == "previews" and value in (texts.ON, texts.OFF):
+        return name, value == texts.ON
+    if name == "digest" and value in DIGEST_MODES:
+        return name, value
+    raise UserError(texts.BUTTON_EXPIRED)
+
+
+def read_ref(ref: str) -> QueryRef:
+    """A `q…` or `h…` query ref."""
+    if ref.startswith("q") and len(ref) > 1:
+        return QueryRef(inline=ref[1:])
+    if ref.startswith("h") and len(ref) > 1:
+        return QueryRef(key=ref[1:])
+    raise UserError(texts.BUTTON_EXPIRED)
+
+
+def _parts(data: str, count: int) -> list[str]:
+    """The `count` colon-separated fields of callback data (the last keeps its colons)."""
+    parts = data.split(":", count - 1)
+    if len(parts) != count:
+        raise UserError(texts.BUTTON_EXPIRED)
+    return parts
+
+
+def _number(text: str, low: int, high: int) -> int:
+    """A number carried by a button, within [low, high]; a forged or stale one has expired."""
+    if not text.isascii() or not text.isdigit() or len(text) > 10 or not low <= int(text) <= high:
+        raise UserError(texts.BUTTON_EXPIRED)
+    return int(text)
