@@ -235,10 +235,17 @@ class Enricher:
 
     async def _claim(self, now: datetime, limit: int) -> list[asyncio.Task[None]]:
         """Lease up to `limit` stories and start a task for each."""
-        await self._refresh_recent(now)  # first: a claimed story must get its task
         rows = await self.store.write(
             claim_enrichment, limit, now, LEASE_S, MAX_ATTEMPTS, tuple(self._in_flight)
         )
+        if not rows:  # an idle tick reads nothing more
+            return []
+        try:
+            await self._refresh_recent(now)
+        except StoreError:  # hand the claims back rather than leave them waiting on a lease
+            with contextlib.suppress(StoreError):
+                await self.store.write(release_enrichment, [row["id"] for row in rows])
+            raise
         tasks = []
         for row in rows:
             task = asyncio.create_task(self._guarded(row, now))

@@ -150,17 +150,6 @@ _ENRICH_COLUMNS = (
 )
 
 
-def pending_enrichment(conn: Connection, limit: int) -> list[dict[str, Any]]:
-    """Stories in state 'new', oldest first, without claiming them (what is waiting)."""
-    query = (
-        select(*_ENRICH_COLUMNS)
-        .where(stories.c.state == "new")
-        .order_by(stories.c.id)
-        .limit(limit)
-    )
-    return [dict(row) for row in conn.execute(query).mappings()]
-
-
 def claim_enrichment(
     conn: Connection,
     limit: int,
