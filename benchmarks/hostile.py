@@ -29,12 +29,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import asdict, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.config import SummaryConfig  # noqa: E402
+from bot.core.models import PendingStory  # noqa: E402
 from bot.proc.workers import ProcessWorkers  # noqa: E402
 from bot.services.enrich import enrich_story, warm_up  # noqa: E402
 from tests.support.hostile_pages import (  # noqa: E402
@@ -46,13 +48,14 @@ from tests.support.hostile_pages import (  # noqa: E402
 
 EXTRACTION = ROOT.parent / "shared" / "data" / "extraction" / "html"
 TYPICAL = ROOT / "tests" / "data" / "articles" / "budget.html"
-STORY = {"url": "https://bench.example/a", "title": "Hostile page", "text": "", "teaser": "t"}
+STORY = PendingStory(0, "https://bench.example/a", "Hostile page", "t", "")
 
 _CHILD = """
 import json, sys, time
 from bot.config import SummaryConfig  # noqa: E402
+from bot.core.models import PendingStory
 from bot.services.enrich import enrich_story
-story = json.loads(sys.argv[2])
+story = PendingStory(**json.loads(sys.argv[2]))
 warm = "<html><body><article><p>" + "The council met. " * 40 + "</p></article></body></html>"
 enrich_story(story, warm, SummaryConfig())
 html = open(sys.argv[1], encoding="utf-8").read()
@@ -78,7 +81,7 @@ def time_in_child(tree: Path, html_path: Path, cap_s: float) -> float | None:
     env = {**os.environ, "PYTHONPATH": str(tree)}
     try:
         done = subprocess.run(
-            [sys.executable, "-c", _CHILD, str(html_path), json.dumps(STORY)],
+            [sys.executable, "-c", _CHILD, str(html_path), json.dumps(asdict(STORY))],
             capture_output=True,
             text=True,
             timeout=cap_s,
@@ -106,7 +109,7 @@ def throughput_inline(htmls: list[str]) -> float:
     warm_up()
     started = time.perf_counter()
     for n, html in enumerate(htmls):
-        enrich_story({**STORY, "url": f"https://bench.example/{n}"}, html, SummaryConfig())
+        enrich_story(replace(STORY, url=f"https://bench.example/{n}"), html, SummaryConfig())
     return len(htmls) / (time.perf_counter() - started)
 
 
@@ -118,7 +121,7 @@ async def _through_workers(htmls: list[str], workers: int) -> float:
         started = time.perf_counter()
         await asyncio.gather(
             *(
-                pool.run(enrich_story, {**STORY, "url": f"https://b.example/{n}"}, h, config)
+                pool.run(enrich_story, replace(STORY, url=f"https://b.example/{n}"), h, config)
                 for n, h in enumerate(htmls)
             )
         )

@@ -213,7 +213,7 @@ async def _steady(
 def _etags(store: Store) -> dict[int, str]:
     """The stored ETag of each feed, by feed number."""
     rows = store.read_sync(feed_queries.pollable_feeds)
-    return {int(r["url"].rsplit("/", 1)[1].split(".")[0]): r["etag"] for r in rows}
+    return {int(r.url.rsplit("/", 1)[1].split(".")[0]): r.etag or "" for r in rows}
 
 
 async def _poll_round(store: Store, poller: Poller) -> tuple[float, float, float]:

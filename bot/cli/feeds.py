@@ -15,11 +15,11 @@ import sys
 import xml.etree.ElementTree as ET
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from bot.app import story_workers
 from bot.clock import utcnow
 from bot.config import Config
+from bot.core.models import Feed
 from bot.core.netguard import check_url
 from bot.errors import FetchError, UserError
 from bot.net.fetcher import HttpFetcher
@@ -135,8 +135,8 @@ def feeds_command(args: argparse.Namespace, config: Config) -> int:
             found = store.read_sync(feed_queries.find_feed, args.feed)
             if found is None:
                 raise UserError(f"no feed with id, URL or name {args.feed!r}")
-            store.write_sync(feed_queries.remove_feed, found["id"])
-            print(f"removed feed {found['id']}: {found['url']}")
+            store.write_sync(feed_queries.remove_feed, found.id)
+            print(f"removed feed {found.id}: {found.url}")
     finally:
         store.close()
     return 0
@@ -153,22 +153,22 @@ def _add(store: Store, url: str, name: str | None, default: bool) -> int:
     return feed_id
 
 
-def format_feed_list(rows: list[dict[str, Any]]) -> list[str]:
+def format_feed_list(rows: list[Feed]) -> list[str]:
     """The lines of `feeds list`: health of every feed."""
     if not rows:
         return ["no feeds yet: add one with `digest-bot feeds add URL` or [[feeds]] in config"]
     lines = []
     for row in rows:
-        label = f"[{row['name']}] " if row["is_catalogue"] else ""
-        lines.append(f"{row['id']:>4}  {row['status']:<8} {label}{row['url']}")
+        label = f"[{row.name}] " if row.is_catalogue else ""
+        lines.append(f"{row.id:>4}  {row.status:<8} {label}{row.url}")
         lines.append(
-            f"      last success {_when(row['last_success_at'])}, "
-            f"next poll {_when(row['next_poll_at'])}, "
-            f"{row['consecutive_failures']} failures in a row, "
-            f"{row['subscribers']} subscribers, {row['items_seen']} items"
+            f"      last success {_when(row.last_success_at)}, "
+            f"next poll {_when(row.next_poll_at)}, "
+            f"{row.consecutive_failures} failures in a row, "
+            f"{row.subscribers} subscribers, {row.items_seen} items"
         )
-        if row["last_error"]:
-            lines.append(f"      last error {_when(row['last_error_at'])}: {row['last_error']}")
+        if row.last_error:
+            lines.append(f"      last error {_when(row.last_error_at)}: {row.last_error}")
     return lines
 
 
@@ -214,17 +214,17 @@ def parse_opml(data: bytes) -> list[tuple[str, str]]:
     return list(found.items())
 
 
-def render_opml(rows: list[dict[str, Any]]) -> str:
+def render_opml(rows: list[Feed]) -> str:
     """An OPML 2.0 document listing every feed."""
     root = ET.Element("opml", version="2.0")
     head = ET.SubElement(root, "head")
     ET.SubElement(head, "title").text = "digest-bot feeds"
     body = ET.SubElement(root, "body")
     for row in rows:
-        title = row["name"] or row["title"] or row["url"]
-        attrs = {"type": "rss", "text": title, "title": title, "xmlUrl": row["url"]}
-        if row["site_url"]:
-            attrs["htmlUrl"] = row["site_url"]
+        title = row.display_name
+        attrs = {"type": "rss", "text": title, "title": title, "xmlUrl": row.url}
+        if row.site_url:
+            attrs["htmlUrl"] = row.site_url
         ET.SubElement(body, "outline", attrs)
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, "unicode") + "\n"

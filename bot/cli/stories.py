@@ -13,20 +13,14 @@ from sqlalchemy import Connection
 
 from bot.clock import utcnow
 from bot.config import Config
-from bot.core.text.keywords import split_keywords
-from bot.core.text.summary_text import load_summary, summary_of_length
+from bot.core.text.summary_text import summary_of_length
 from bot.core.topic_query import TopicQuery, parse_topic_query
 from bot.errors import BotError, StoreError, UserError
 from bot.store.engine import Store
-from bot.store.search import latest_stories, search_stories, story_feed_names
+from bot.store.search import latest_stories, search_stories
 from bot.store.stats import stats
 
 TOPIC_WINDOW_DAYS = 30  # the CLI looks further back than /topic does
-
-
-def _summary(stored: str, sentences: int) -> list[str]:
-    """The stored summary at the operator's default length."""
-    return list(summary_of_length(*load_summary(stored), sentences))
 
 
 def _story_dicts(
@@ -37,15 +31,14 @@ def _story_dicts(
         rows = search_stories(conn, topic, since, limit)
     else:
         rows = latest_stories(conn, None, limit)
-    names = story_feed_names(conn, [r.id for r in rows])
     return [
         {
             "title": r.title,
             "url": r.url,
-            "summary": _summary(r.summary, sentences),
-            "keywords": list(split_keywords(r.keywords)),
-            "published": (r.published_at or r.created_at).isoformat(),
-            "feeds": names.get(r.id, []),
+            "summary": list(summary_of_length(r.summary, r.summary_ranks, sentences)),
+            "keywords": list(r.keywords),
+            "published": r.published.isoformat() if r.published else "",
+            "feeds": [*r.sources, *r.also_in],
         }
         for r in rows
     ]

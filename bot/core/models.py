@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -18,3 +19,52 @@ class ChatSettings:
     digest_mode: str = "instant"
     digest_times: str = ""
     timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A feed as the store keeps it: where it is, how it answered, when it is polled next."""
+
+    id: int
+    url: str
+    title: str = ""
+    site_url: str = ""
+    name: str | None = None  # catalogue name; None for feeds a chat added
+    is_catalogue: bool = False
+    is_default: bool = False
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None
+    status: str = "new"  # new | ok | failing | dead
+    last_polled_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    first_failure_at: datetime | None = None
+    consecutive_failures: int = 0
+    next_poll_at: datetime | None = None
+    poll_interval_s: int | None = None  # None: the configured default
+    min_next_poll_s: int | None = None  # lower bound from ttl, max-age, Retry-After
+    dead_notified: bool = False
+    items_seen: int = 0
+    created_at: datetime | None = None
+    subscribers: int = 0  # filled by the listings that count them
+
+    @property
+    def display_name(self) -> str:
+        """The name a chat sees: the catalogue name, else the feed's title, else its URL."""
+        return self.name or self.title or self.url
+
+
+@dataclass(frozen=True)
+class PendingStory:
+    """A story waiting for enrichment, as a claim hands it to the enricher (and its workers)."""
+
+    id: int
+    url: str | None
+    title: str | None
+    teaser: str | None
+    text: str | None
+    fetch_page: bool = True
+    enrich_attempts: int = 0  # claims before this one
+    claimed_at: datetime | None = None  # the lease this claim holds; saving is fenced by it

@@ -15,7 +15,6 @@ import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from urllib.parse import urlsplit
 
 from bot import texts
@@ -23,7 +22,7 @@ from bot.clock import utcnow
 from bot.config import MAX_SUMMARY_SENTENCES, CatalogueFeed, Config
 from bot.core.digest import parse_time
 from bot.core.feeds import ParsedFeed, canonical_url, parse_feed
-from bot.core.models import ChatSettings
+from bot.core.models import ChatSettings, Feed
 from bot.core.netguard import MAX_URL_CHARS, url_host
 from bot.core.ratelimit import RateLimiter
 from bot.core.render import StoryView, escape
@@ -35,7 +34,6 @@ from bot.store import feeds as feed_queries
 from bot.store import refs
 from bot.store import search as search_queries
 from bot.store import stats as stats_queries
-from bot.store.compose import story_view
 from bot.store.engine import Store
 from bot.store.matching import update_digest_settings
 
@@ -186,11 +184,11 @@ class Service:
             return ChatSettings(chat_id, summary_sentences=self.config.summary.sentences)
         return found
 
-    async def _update(self, chat_id: int, **values: Any) -> ChatSettings:
+    async def _update(self, chat_id: int, **values: str | int | bool) -> ChatSettings:
         await self.store.write(chat_queries.update_settings, chat_id, self.clock(), values)
         return await self.settings(chat_id)
 
-    async def _update_schedule(self, chat_id: int, **values: Any) -> ChatSettings:
+    async def _update_schedule(self, chat_id: int, **values: str | int | bool) -> ChatSettings:
         """Change digest settings and move the chat's pending deliveries, in one transaction."""
         window = self.config.delivery.instant_window_s
         await self.store.write(update_digest_settings, chat_id, self.clock(), values, window)
@@ -279,8 +277,8 @@ class Service:
             url = canonical_url(url)
             known = await self.store.read(feed_queries.feed_by_url, url)
         if known is not None:
-            await self._add(chat_id, known["id"], feed_name(known))
-            return feed_name(known)
+            await self._add(chat_id, known.id, known.display_name)
+            return known.display_name
         feed_url, title, site = await self._discover(url, user_id or chat_id)
         feed_id = await self.store.write(
             chat_queries.add_discovered_feed, feed_url, title, site, self.clock()
@@ -348,7 +346,7 @@ class Service:
     async def list_feeds(self, chat_id: int) -> list[FeedInfo]:
         """The chat's feeds with their health."""
         rows = await self.store.read(chat_queries.list_subscriptions, chat_id)
-        return [FeedInfo(r.id, feed_name(r), r.url, r.status) for r in rows]
+        return [FeedInfo(r.id, r.display_name, r.url, r.status) for r in rows]
 
     # Stories
 
@@ -357,7 +355,7 @@ class Service:
         feed_ids = await self.store.read(chat_queries.subscribed_feed_ids, chat_id)
         scope = feed_ids or None
         rows = await self.store.read(search_queries.latest_stories, scope, count + 1, page * count)
-        return await self._page(rows, count, page, all_feeds=scope is None)
+        return self._page(rows, count, page, all_feeds=scope is None)
 
     async def topic(self, query_text: str, page: int = 0) -> tuple[TopicQuery, StoryPage]:
         """Stories from every feed matching the query, best first, within the last days."""
@@ -366,7 +364,7 @@ class Service:
         rows = await self.store.read(
             search_queries.search_stories, query, since, TOPIC_PAGE + 1, page * TOPIC_PAGE
         )
-        return query, await self._page(rows, TOPIC_PAGE, page)
+        return query, self._page(rows, TOPIC_PAGE, page)
 
     async def button_ref(self, kind: str, value: str) -> str:
         """A 16-character key for `value` (a topic query, a feed URL) that buttons can carry."""
@@ -381,11 +379,11 @@ class Service:
             raise UserError(texts.BUTTON_EXPIRED)
         return value
 
-    async def _page(self, rows: list[Any], size: int, page: int, **kw: Any) -> StoryPage:
-        shown = rows[:size]
-        names = await self.store.read(search_queries.story_feed_names, [r.id for r in shown])
-        views = [story_view(r, names.get(r.id, [])) for r in shown]
-        return StoryPage(views, page, len(rows) > size, **kw)
+    @staticmethod
+    def _page(
+        views: list[StoryView], size: int, page: int, *, all_feeds: bool = False
+    ) -> StoryPage:
+        return StoryPage(views[:size], page, len(views) > size, all_feeds)
 
     # Topics
 
@@ -421,14 +419,8 @@ class Service:
         """True for users listed in `telegram.admins`."""
         return user_id is not None and user_id in self.config.telegram.admins
 
-    async def stats(self) -> tuple[dict[str, int], list[Any]]:
+    async def stats(self) -> tuple[dict[str, int], list[Feed]]:
         """Bot-wide counts and the failing feeds."""
         counts = await self.store.read(stats_queries.stats)
         failing = await self.store.read(stats_queries.failing_feeds)
         return counts, failing
-
-
-def feed_name(row: Any) -> str:
-    """A feed's display name: catalogue name, title or URL (rows or mappings)."""
-    get = row.get if isinstance(row, dict) else lambda key: getattr(row, key)
-    return str(get("name") or get("title") or get("url"))

@@ -25,7 +25,7 @@ import contextlib
 import functools
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,6 +33,7 @@ from typing import Any
 from bot.clock import utcnow
 from bot.config import Config, SummaryConfig
 from bot.core.backoff import Backoff
+from bot.core.models import PendingStory
 from bot.core.text.extract import clean_story_text, extract_article
 from bot.core.text.keywords import extract_keywords, join_keywords
 from bot.core.text.language import detect_language
@@ -91,30 +92,26 @@ def choose_text(page_text: str, content: str, teaser: str) -> tuple[str, str]:
 def warm_up() -> None:
     """Load the models a worker needs before it takes its first story (off its budget)."""
     sample = "<html><body><article><p>" + "The council met. " * 40 + "</p></article></body>"
-    story = {"url": "https://example.org/a", "title": "Warm-up", "text": "", "teaser": ""}
+    story = PendingStory(0, "https://example.org/a", "Warm-up", "", "")
     enrich_story(story, sample + "</html>", SummaryConfig())
 
 
-def teaser_enrichment(story: Mapping[str, Any]) -> Enrichment:
+def teaser_enrichment(story: PendingStory) -> Enrichment:
     """The story from its title and teaser alone: cheap, for when everything else failed."""
-    teaser = clean_story_text(story["teaser"] or "")
-    title = story["title"] or ""
+    teaser = clean_story_text(story.teaser or "")
+    title = story.title or ""
     return Enrichment(teaser, "", "", "", "", search_text(title, "", teaser), "teaser")
 
 
-def enrich_story(
-    story: Mapping[str, Any], page_html: str | None, config: SummaryConfig
-) -> Enrichment:
+def enrich_story(story: PendingStory, page_html: str | None, config: SummaryConfig) -> Enrichment:
     """Compute text, summary, keywords, language, signature and search doc (CPU-bound).
 
     Every step bounds its own input (see `extract`, `summarise`, `keywords` and `neardup` in
     `bot.core.text`, and `bot.core.textnorm`), so the cost is linear in a bounded input.
     """
-    page_text = extract_article(page_html, story["url"] or None).text if page_html else ""
-    text, source = choose_text(
-        page_text, clean_story_text(story["text"] or ""), story["teaser"] or ""
-    )
-    title = story["title"] or ""
+    page_text = extract_article(page_html, story.url or None).text if page_html else ""
+    text, source = choose_text(page_text, clean_story_text(story.text or ""), story.teaser or "")
+    title = story.title or ""
     language = detect_language(f"{title}\n{text}")
     # The longest summary any chat may ask for; each chat shows its own length of it.
     summary = summarise(
@@ -244,13 +241,13 @@ class Enricher:
             await self._refresh_recent(now)
         except StoreError:  # hand the claims back rather than leave them waiting on a lease
             with contextlib.suppress(StoreError):
-                await self.store.write(release_enrichment, [row["id"] for row in rows])
+                await self.store.write(release_enrichment, [row.id for row in rows])
             raise
         tasks = []
         for row in rows:
             task = asyncio.create_task(self._guarded(row, now))
-            self._in_flight[row["id"]] = task
-            task.add_done_callback(functools.partial(self._done, row["id"]))
+            self._in_flight[row.id] = task
+            task.add_done_callback(functools.partial(self._done, row.id))
             tasks.append(task)
         return tasks
 
@@ -277,36 +274,34 @@ class Enricher:
             return None
         return decode_html(result.body, content_type)
 
-    async def _guarded(self, row: dict[str, Any], now: datetime) -> None:
+    async def _guarded(self, row: PendingStory, now: datetime) -> None:
         try:
             await self._enrich_one(row, now)
         except asyncio.CancelledError:
             raise
         except Exception:  # a bug in one story must not stop the others
-            log.exception("enriching story %s failed", row["id"])
+            log.exception("enriching story %s failed", row.id)
 
-    async def _enrich_one(self, row: dict[str, Any], now: datetime) -> None:
+    async def _enrich_one(self, row: PendingStory, now: datetime) -> None:
         try:
             async with asyncio.timeout(STORY_DEADLINE_S):
-                page = await self.fetch_page(row["url"] or "") if row["fetch_page"] else None
+                page = await self.fetch_page(row.url or "") if row.fetch_page else None
                 done, error = await self._compute(row, page)
         except TimeoutError:
             self.counts["fallback"] += 1
             done = teaser_enrichment(row)
             error = f"no result within {STORY_DEADLINE_S:g} s; the teaser stands in"
-            log.warning("story %s: %s", row["id"], error)
+            log.warning("story %s: %s", row.id, error)
         self.counts[done.source or "teaser"] += 1
         async with self._saving:  # a story is an original only once it is saved
             await self._save(row, done, error, now)
 
-    async def _save(
-        self, row: dict[str, Any], done: Enrichment, error: str, now: datetime
-    ) -> None:
-        original = find_original(done.signature, self._recent, row["id"])
+    async def _save(self, row: PendingStory, done: Enrichment, error: str, now: datetime) -> None:
+        original = find_original(done.signature, self._recent, row.id)
         try:
             saved = await self.store.write(
                 save_enrichment,
-                row["id"],
+                row.id,
                 now,
                 text=done.text,
                 summary=done.summary,
@@ -316,21 +311,21 @@ class Enricher:
                 search_doc=done.search_doc,
                 duplicate_of=original,
                 error=error,
-                claimed_at=row.get("claimed_at"),
+                claimed_at=row.claimed_at,
             )
         except StoreError as exc:  # isolated to this story; its lease makes it wait
             self.counts["store_errors"] += 1
-            log.warning("saving story %s failed (%s); it will be tried again", row["id"], exc)
+            log.warning("saving story %s failed (%s); it will be tried again", row.id, exc)
             with contextlib.suppress(StoreError):
-                await self.store.write(record_enrichment_failure, row["id"], now, str(exc))
+                await self.store.write(record_enrichment_failure, row.id, now, str(exc))
             return
         if not saved:  # our lease ended and another claim took the story: theirs counts
-            log.warning("story %s was taken over by another claim; not saved twice", row["id"])
+            log.warning("story %s was taken over by another claim; not saved twice", row.id)
             return
         if original is None and done.signature:
-            self._recent.append((row["id"], done.signature))
+            self._recent.append((row.id, done.signature))
 
-    async def _compute(self, row: dict[str, Any], page: str | None) -> tuple[Enrichment, str]:
+    async def _compute(self, row: PendingStory, page: str | None) -> tuple[Enrichment, str]:
         """The enrichment, from the page, else the feed's text, else the teaser; and why."""
         summary = self.config.summary
         attempts: list[tuple[str, str | None]] = [("page", page)] if page else []
@@ -341,6 +336,6 @@ class Enricher:
                 return await self.workers.run(enrich_story, row, html, summary), "; ".join(errors)
             except Exception as exc:  # out of time, a dead worker, or a bug: try with less
                 errors.append(f"{what}: {exc}")
-                log.warning("story %s: %s: %s", row["id"], what, exc)
+                log.warning("story %s: %s: %s", row.id, what, exc)
         self.counts["fallback"] += 1
         return teaser_enrichment(row), "; ".join(errors)

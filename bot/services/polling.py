@@ -18,11 +18,11 @@ import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from bot.clock import utcnow
 from bot.config import Config
 from bot.core.feeds import Entry, ParsedFeed, canonical_url, parse_feed
+from bot.core.models import Feed
 from bot.errors import FeedError, FetchError, RetryLaterError, WorkError
 from bot.services.ports import FEED_ACCEPT, Fetcher, FetchResult, Workers
 from bot.store import feeds as feed_queries
@@ -92,12 +92,12 @@ def backlog_keys(entries: Sequence[Entry], keep: int) -> set[str]:
     return {entry.key for entry in sort_newest_first(entries)[keep:]}
 
 
-def dead_notice(feed: dict[str, Any], error: str) -> str:
+def dead_notice(feed: Feed, error: str) -> str:
     """The one sentence a chat gets when its feed is given up."""
-    name = feed.get("title") or feed.get("name") or feed["url"]
+    name = feed.title or feed.name or feed.url
     return (
         f"The feed “{name}” has stopped working ({error}); it will no longer be checked. "
-        f"You can unsubscribe from {feed['url']}."
+        f"You can unsubscribe from {feed.url}."
     )
 
 
@@ -148,19 +148,17 @@ class Poller:
         rows = await self.store.read(feed_queries.pollable_feeds)
         return await self.poll_many(rows, now)
 
-    async def poll_many(self, rows: Sequence[dict[str, Any]], now: datetime) -> PollReport:
+    async def poll_many(self, rows: Sequence[Feed], now: datetime) -> PollReport:
         """Poll these feeds concurrently (bounded); skip those already being polled."""
-        todo = [row for row in rows if row["id"] not in self._in_flight]
-        self._in_flight.update(row["id"] for row in todo)
+        todo = [row for row in rows if row.id not in self._in_flight]
+        self._in_flight.update(row.id for row in todo)
         try:
             outcomes = await self._poll_with_workers(todo, now)
         finally:
-            self._in_flight.difference_update(row["id"] for row in todo)
+            self._in_flight.difference_update(row.id for row in todo)
         return PollReport(tuple(outcomes))
 
-    async def _poll_with_workers(
-        self, rows: Sequence[dict[str, Any]], now: datetime
-    ) -> list[FeedOutcome]:
+    async def _poll_with_workers(self, rows: Sequence[Feed], now: datetime) -> list[FeedOutcome]:
         """Poll `rows` in order with a few workers, not a task per feed.
 
         A thousand tasks queued on one asyncio.Semaphore cost O(n²): every wake-up scans and
@@ -178,41 +176,41 @@ class Poller:
         await asyncio.gather(*(work() for _ in range(workers)))
         return [outcome for outcome in outcomes if outcome is not None]
 
-    async def _guarded(self, row: dict[str, Any], now: datetime) -> FeedOutcome:
+    async def _guarded(self, row: Feed, now: datetime) -> FeedOutcome:
         try:
             return await self.poll_feed(row, now)
         except Exception:  # one broken feed must not stop the others
-            log.exception("polling feed %s failed", row["url"])
+            log.exception("polling feed %s failed", row.url)
         try:  # and must back off like any failing feed, not be retried every tick
             return await self._failed(row, now, "internal error", None)
         except Exception:
-            log.exception("recording the failure of feed %s failed", row["url"])
-            return FeedOutcome(row["id"], row["url"], "failed", error="internal error")
+            log.exception("recording the failure of feed %s failed", row.url)
+            return FeedOutcome(row.id, row.url, "failed", error="internal error")
 
-    async def poll_feed(self, feed: dict[str, Any], now: datetime) -> FeedOutcome:
+    async def poll_feed(self, feed: Feed, now: datetime) -> FeedOutcome:
         """Fetch, parse and record one feed; never raises for the feed's own problems."""
         async with self._slots:
             try:
                 result = await self.fetcher.fetch(
-                    feed["url"],
-                    etag=feed["etag"],
-                    last_modified=feed["last_modified"],
+                    feed.url,
+                    etag=feed.etag,
+                    last_modified=feed.last_modified,
                     accept=FEED_ACCEPT,
                 )
             except FetchError as exc:
                 retry = exc.retry_after_s if isinstance(exc, RetryLaterError) else None
                 return await self._failed(feed, now, str(exc), retry, gone=exc.status == 410)
             moved_to = canonical_url(result.permanent_url) if result.permanent_url else None
-            if moved_to == feed["url"]:
+            if moved_to == feed.url:
                 moved_to = None
             if moved_to:
-                new_id = await self.store.write(feed_queries.move_feed, feed["id"], moved_to)
-                feed = {**feed, "id": new_id, "url": moved_to}
+                new_id = await self.store.write(feed_queries.move_feed, feed.id, moved_to)
+                feed = replace(feed, id=new_id, url=moved_to)
             digest = unvalidated_body_hash(result)
             unchanged = (
                 digest is not None
-                and digest == feed["content_hash"]
-                and feed["last_success_at"] is not None
+                and digest == feed.content_hash
+                and feed.last_success_at is not None
                 and not moved_to
             )
             if not result.not_modified and not unchanged:
@@ -225,7 +223,7 @@ class Poller:
 
     async def _parsed(
         self,
-        feed: dict[str, Any],
+        feed: Feed,
         now: datetime,
         result: FetchResult,
         moved_to: str | None,
@@ -240,13 +238,13 @@ class Poller:
             return replace(outcome, discovered=parsed.alternate_feeds, moved_to=moved_to)
         lower = _lower_bound_s(parsed, result)
         next_at = self._next_poll(feed, now, lower)
-        first = feed["last_success_at"] is None
+        first = feed.last_success_at is None
         backlog = (
             backlog_keys(parsed.entries, self.config.poll.first_poll_items) if first else set()
         )
         recorded = await self.store.write(
             record_poll,
-            feed["id"],
+            feed.id,
             parsed,
             (result.etag, result.last_modified),
             now,
@@ -257,8 +255,8 @@ class Poller:
             self.config.poll.max_page_fetches,
         )
         return FeedOutcome(
-            feed["id"],
-            feed["url"],
+            feed.id,
+            feed.url,
             "ok",
             recorded.new,
             recorded.backlog,
@@ -278,42 +276,42 @@ class Poller:
             raise WorkError(f"the feed could not be read in time: {exc}") from None
 
     async def _not_modified(
-        self, feed: dict[str, Any], now: datetime, result: FetchResult, moved_to: str | None
+        self, feed: Feed, now: datetime, result: FetchResult, moved_to: str | None
     ) -> FeedOutcome:
-        lower = max(result.max_age_s or 0, feed["min_next_poll_s"] or 0) or None
+        lower = max(result.max_age_s or 0, feed.min_next_poll_s or 0) or None
         next_at = self._next_poll(feed, now, lower)
-        row = {"id": feed["id"], "now": now, "next_poll_at": next_at, "min_next_poll_s": lower}
+        row = {"id": feed.id, "now": now, "next_poll_at": next_at, "min_next_poll_s": lower}
         await self._not_modified_writer.add(row)
         return FeedOutcome(
-            feed["id"], feed["url"], "not_modified", next_poll_at=next_at, moved_to=moved_to
+            feed.id, feed.url, "not_modified", next_poll_at=next_at, moved_to=moved_to
         )
 
     async def _failed(
         self,
-        feed: dict[str, Any],
+        feed: Feed,
         now: datetime,
         error: str,
         retry_s: float | None,
         *,
         gone: bool = False,
     ) -> FeedOutcome:
-        first_failure = feed["first_failure_at"] or now
+        first_failure = feed.first_failure_at or now
         dead = gone or (now - first_failure).total_seconds() >= self.config.poll.dead_after_s
-        delay = self._backoff_s(feed["consecutive_failures"] + 1, retry_s)
+        delay = self._backoff_s(feed.consecutive_failures + 1, retry_s)
         next_at = now + timedelta(seconds=delay)
         chats = await self.store.write(
             feed_queries.record_failure,
-            feed["id"],
+            feed.id,
             now,
             error=error,
             next_poll_at=next_at,
-            min_next_poll_s=feed["min_next_poll_s"],
+            min_next_poll_s=feed.min_next_poll_s,
             dead=dead,
         )
-        log.info("feed %s failed: %s", feed["url"], error)
+        log.info("feed %s failed: %s", feed.url, error)
         return FeedOutcome(
-            feed["id"],
-            feed["url"],
+            feed.id,
+            feed.url,
             "dead" if dead else "failed",
             error=error,
             next_poll_at=None if dead else next_at,
@@ -321,17 +319,18 @@ class Poller:
             notice=dead_notice(feed, error) if chats else "",
         )
 
-    def _interval_s(self, feed: dict[str, Any]) -> int:
+    def _interval_s(self, feed: Feed | None) -> int:
         poll = self.config.poll
-        return max(poll.min_interval_s, feed.get("poll_interval_s") or poll.interval_s)
+        interval = feed.poll_interval_s if feed is not None else None
+        return max(poll.min_interval_s, interval or poll.interval_s)
 
-    def _next_poll(self, feed: dict[str, Any], now: datetime, lower_s: int | None) -> datetime:
+    def _next_poll(self, feed: Feed, now: datetime, lower_s: int | None) -> datetime:
         base = max(self._interval_s(feed), min(lower_s or 0, _MAX_LOWER_BOUND_S))
         jitter = self.rng.uniform(0, self.config.poll.jitter_s)
         return now + timedelta(seconds=base + jitter)
 
     def _backoff_s(self, failures: int, retry_s: float | None) -> float:
-        base = float(self._interval_s({}) * 2 ** min(failures - 1, 20))
+        base = float(self._interval_s(None) * 2 ** min(failures - 1, 20))
         delay = min(float(self.config.poll.max_backoff_s), base)
         return max(delay, retry_s or 0.0, float(self.config.poll.min_interval_s))
 

@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Row, delete, func, select, update
+from sqlalchemy import Connection, delete, func, select, update
 
-from bot.core.models import ChatSettings
+from bot.core.models import ChatSettings, Feed
 from bot.store.feeds import add_feed
 from bot.store.schema import chats, feeds, subscriptions, topics
 from bot.store.sql import insert_ignore, upsert
@@ -130,24 +130,15 @@ def remove_all_subscriptions(conn: Connection, chat_id: int) -> int:
     return int(conn.execute(stmt).rowcount)
 
 
-def list_subscriptions(conn: Connection, chat_id: int) -> list[Row[Any]]:
+def list_subscriptions(conn: Connection, chat_id: int) -> list[Feed]:
     """The chat's feeds with their health, in the order they were added."""
     stmt = (
-        select(
-            feeds.c.id,
-            feeds.c.url,
-            feeds.c.title,
-            feeds.c.name,
-            feeds.c.status,
-            feeds.c.last_success_at,
-            feeds.c.last_error,
-            feeds.c.consecutive_failures,
-        )
+        select(feeds)
         .join(subscriptions, subscriptions.c.feed_id == feeds.c.id)
         .where(subscriptions.c.chat_id == chat_id)
         .order_by(subscriptions.c.created_at, feeds.c.id)
     )
-    return list(conn.execute(stmt))
+    return [Feed(**row) for row in conn.execute(stmt).mappings()]
 
 
 def subscribed_feed_ids(conn: Connection, chat_id: int) -> list[int]:

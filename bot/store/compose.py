@@ -1,17 +1,16 @@
-"""Reads that turn claimed deliveries into messages, and the rows → `StoryView` rule.
+"""Reads that turn claimed deliveries into messages.
 
 `compose_messages` runs in one read transaction for the sender (`bot.services.delivery`); the
-message shapes themselves are pure (`bot.core.digest`). `story_view` is the one place a stories
-row becomes what the renderer shows, for pushes, digests, /latest and /topic alike.
+message shapes themselves are pure (`bot.core.digest`), and a stories row becomes a
+`StoryView` in one place, `bot.store.search.story_view`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Connection, Row
+from sqlalchemy import Connection
 
 from bot.config import DeliveryConfig
 from bot.core.digest import (
@@ -22,27 +21,8 @@ from bot.core.digest import (
     compose_chat,
     digest_slots_of,
 )
-from bot.core.render import StoryView
-from bot.core.text.keywords import split_keywords
-from bot.core.text.summary_text import load_summary
 from bot.store import deliveries as q
-from bot.store.search import story_feed_names
-
-
-def story_view(row: Row[Any], carriers: Sequence[str]) -> StoryView:
-    """A StoryView from a stories row and the names of the feeds that carried it."""
-    summary, ranks = load_summary(row.summary)
-    return StoryView(
-        id=row.id,
-        title=row.title,
-        url=row.url,
-        sources=tuple(carriers[:1]),
-        published=row.published_at or row.created_at,
-        summary=summary,
-        summary_ranks=ranks,
-        keywords=split_keywords(row.keywords),
-        also_in=tuple(carriers[1:]),
-    )
+from bot.store.search import story_feed_names, story_view
 
 
 def compose_messages(

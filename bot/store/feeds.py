@@ -12,10 +12,10 @@ from sqlalchemy import Connection, and_, bindparam, delete, exists, func, or_, s
 
 from bot.config import CatalogueFeed
 from bot.core.feeds import canonical_url
+from bot.core.models import Feed
 from bot.store.schema import UTCDateTime, feeds, settings, stories, story_sources, subscriptions
 from bot.store.sql import insert_ignore, upsert
 
-FeedRow = dict[str, Any]
 _HAS_UPDATE_FROM = sqlite3.sqlite_version_info >= (3, 33, 0)
 _NOT_MODIFIED_CHUNK = 300  # rows per statement: 3 parameters each, below SQLite's old limit
 _CONFIG_URLS = "catalogue.config_urls"  # settings key: the URLs the config's [[feeds]] listed
@@ -30,22 +30,22 @@ _POLLABLE = and_(
 )
 
 
-def _one(conn: Connection, condition: Any) -> FeedRow | None:
+def _one(conn: Connection, condition: Any) -> Feed | None:
     row = conn.execute(select(feeds).where(condition)).mappings().first()
-    return dict(row) if row is not None else None
+    return Feed(**row) if row is not None else None
 
 
-def feed_by_id(conn: Connection, feed_id: int) -> FeedRow | None:
+def feed_by_id(conn: Connection, feed_id: int) -> Feed | None:
     """The feed with this id, or None."""
     return _one(conn, feeds.c.id == feed_id)
 
 
-def feed_by_url(conn: Connection, url: str) -> FeedRow | None:
+def feed_by_url(conn: Connection, url: str) -> Feed | None:
     """The feed with this URL (compared in canonical form), or None."""
     return _one(conn, feeds.c.url == canonical_url(url))
 
 
-def find_feed(conn: Connection, ident: str) -> FeedRow | None:
+def find_feed(conn: Connection, ident: str) -> Feed | None:
     """A feed by id, URL or catalogue name (case-insensitive)."""
     if ident.isdigit():
         found = feed_by_id(conn, int(ident))
@@ -105,7 +105,7 @@ def sync_catalogue(conn: Connection, catalogue: Sequence[CatalogueFeed], now: da
 
 def claim_due_feeds(
     conn: Connection, now: datetime, lease_s: float, limit: int = 1000
-) -> list[FeedRow]:
+) -> list[Feed]:
     """Feeds to poll now, the most overdue first, leased to the caller for `lease_s` seconds.
 
     Their `next_poll_at` moves `lease_s` ahead in this transaction (rows locked with SKIP
@@ -121,20 +121,20 @@ def claim_due_feeds(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    rows = [dict(row) for row in conn.execute(query).mappings()]
+    rows = [Feed(**row) for row in conn.execute(query).mappings()]
     if rows:
         leased = now + timedelta(seconds=lease_s)
-        ids = [row["id"] for row in rows]
+        ids = [row.id for row in rows]
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             conn.execute(update(feeds).where(feeds.c.id.in_(chunk)).values(next_poll_at=leased))
     return rows
 
 
-def pollable_feeds(conn: Connection) -> list[FeedRow]:
+def pollable_feeds(conn: Connection) -> list[Feed]:
     """Every feed that would be polled when due (for `poll --once`)."""
     query = select(feeds).where(_POLLABLE).order_by(feeds.c.id)
-    return [dict(row) for row in conn.execute(query).mappings()]
+    return [Feed(**row) for row in conn.execute(query).mappings()]
 
 
 def record_success(
@@ -284,15 +284,15 @@ def move_feed(conn: Connection, feed_id: int, new_url: str) -> int:
     if other is None:
         conn.execute(update(feeds).where(feeds.c.id == feed_id).values(url=new_url))
         return feed_id
-    if other["id"] == feed_id:
+    if other.id == feed_id:
         return feed_id
     _merge_into(conn, feed_id, other)
-    return int(other["id"])
+    return other.id
 
 
-def _merge_into(conn: Connection, old_id: int, target: FeedRow) -> None:
-    new_id = int(target["id"])
-    old = feed_by_id(conn, old_id) or {}
+def _merge_into(conn: Connection, old_id: int, target: Feed) -> None:
+    new_id = target.id
+    old = feed_by_id(conn, old_id) or Feed(old_id, "")
     for row in conn.execute(select(subscriptions).where(subscriptions.c.feed_id == old_id)):
         values = {**row._asdict(), "feed_id": new_id}
         insert_ignore(conn, subscriptions, values, ["chat_id", "feed_id"])
@@ -300,8 +300,8 @@ def _merge_into(conn: Connection, old_id: int, target: FeedRow) -> None:
         values = {**row._asdict(), "feed_id": new_id}
         insert_ignore(conn, story_sources, values, ["feed_id", "item_key"])
     conn.execute(update(stories).where(stories.c.feed_id == old_id).values(feed_id=new_id))
-    if old.get("is_catalogue") and not target["is_catalogue"]:
-        name, default = old["name"], old["is_default"]
+    if old.is_catalogue and not target.is_catalogue:
+        name, default = old.name, old.is_default
         conn.execute(delete(feeds).where(feeds.c.id == old_id))
         conn.execute(
             update(feeds)
@@ -343,7 +343,7 @@ def remove_feed(conn: Connection, feed_id: int) -> None:
     conn.execute(delete(feeds).where(feeds.c.id == feed_id))
 
 
-def list_feeds(conn: Connection) -> list[FeedRow]:
+def list_feeds(conn: Connection) -> list[Feed]:
     """Every feed with its health fields and its number of subscribers."""
     count = (
         select(func.count())
@@ -352,4 +352,4 @@ def list_feeds(conn: Connection) -> list[FeedRow]:
         .label("subscribers")
     )
     query = select(feeds, count).order_by(feeds.c.is_catalogue.desc(), feeds.c.id)
-    return [dict(row) for row in conn.execute(query).mappings()]
+    return [Feed(**row) for row in conn.execute(query).mappings()]

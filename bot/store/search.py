@@ -2,7 +2,9 @@
 
 Search goes through the full-text index only: FTS5 `stories_fts` (ranked by bm25) on SQLite,
 the GIN-indexed `search` tsvector (ranked by ts_rank) on PostgreSQL. Only enriched stories are
-shown (`ready` or `matched`); `new`, `seen` and `duplicate` never are.
+shown (`ready` or `matched`); `new`, `seen` and `duplicate` never are. Both return
+`StoryView`s: `story_view` is the one place a stories row becomes what a reader sees, for
+pushes, digests, /latest, /topic and the CLI alike.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from sqlalchemy import (
     text,
 )
 
+from bot.core.render import StoryView
+from bot.core.text.keywords import split_keywords
+from bot.core.text.summary_text import load_summary
 from bot.core.topic_query import TopicQuery, to_fts5, to_tsquery
 from bot.store.schema import feeds, stories, story_sources
 
@@ -49,7 +54,7 @@ def _story_columns() -> list[Any]:
 
 def search_stories(
     conn: Connection, query: TopicQuery, since: datetime, limit: int, offset: int = 0
-) -> list[Row[Any]]:
+) -> list[StoryView]:
     """Visible stories matching `query` created or published since `since`, best first."""
     when = func.coalesce(stories.c.published_at, stories.c.created_at)
     if _is_sqlite(conn):
@@ -70,7 +75,7 @@ def search_stories(
             .order_by(func.ts_rank(search, tsq).desc(), when.desc(), stories.c.id.desc())
         )
     stmt = stmt.where(stories.c.state.in_(VISIBLE_STATES), when >= since)
-    return list(conn.execute(stmt.limit(limit).offset(offset)))
+    return _views(conn, list(conn.execute(stmt.limit(limit).offset(offset))))
 
 
 def story_matches(conn: Connection, story_id: int, query: TopicQuery) -> bool:
@@ -86,7 +91,7 @@ def story_matches(conn: Connection, story_id: int, query: TopicQuery) -> bool:
 
 def latest_stories(
     conn: Connection, feed_ids: Sequence[int] | None, limit: int, offset: int = 0
-) -> list[Row[Any]]:
+) -> list[StoryView]:
     """Visible stories newest first, from `feed_ids` (any feed that carried them) or all."""
     when = func.coalesce(stories.c.published_at, stories.c.created_at)
     stmt = select(*_story_columns()).where(stories.c.state.in_(VISIBLE_STATES))
@@ -94,7 +99,12 @@ def latest_stories(
         carried = select(story_sources.c.story_id).where(story_sources.c.feed_id.in_(feed_ids))
         stmt = stmt.where(stories.c.id.in_(carried))
     stmt = stmt.order_by(when.desc(), stories.c.id.desc()).limit(limit).offset(offset)
-    return list(conn.execute(stmt))
+    return _views(conn, list(conn.execute(stmt)))
+
+
+def _views(conn: Connection, rows: Sequence[Row[Any]]) -> list[StoryView]:
+    names = story_feed_names(conn, [r.id for r in rows])
+    return [story_view(r, names.get(r.id, [])) for r in rows]
 
 
 def story_feed_names(conn: Connection, story_ids: Sequence[int]) -> dict[int, list[str]]:
@@ -112,3 +122,19 @@ def story_feed_names(conn: Connection, story_ids: Sequence[int]) -> dict[int, li
     for row in conn.execute(stmt):
         names.setdefault(row.story_id, []).append(row.name)
     return names
+
+
+def story_view(row: Row[Any], carriers: Sequence[str]) -> StoryView:
+    """A StoryView from a stories row and the names of the feeds that carried it."""
+    summary, ranks = load_summary(row.summary)
+    return StoryView(
+        id=row.id,
+        title=row.title,
+        url=row.url,
+        sources=tuple(carriers[:1]),
+        published=row.published_at or row.created_at,
+        summary=summary,
+        summary_ranks=ranks,
+        keywords=split_keywords(row.keywords),
+        also_in=tuple(carriers[1:]),
+    )

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, select
+from sqlalchemy import Connection, func, select
 
+from bot.core.models import Feed
 from bot.store.schema import chats, deliveries, feeds, stories, topics
 
 
@@ -48,13 +49,12 @@ def stats(conn: Connection) -> dict[str, int]:
     }
 
 
-def failing_feeds(conn: Connection, limit: int = 10) -> list[Row[Any]]:
+def failing_feeds(conn: Connection, limit: int = 10) -> list[Feed]:
     """Feeds that are failing or dead, most failures first."""
     stmt = (
-        select(feeds.c.id, feeds.c.url, feeds.c.name, feeds.c.title, feeds.c.status)
-        .add_columns(feeds.c.consecutive_failures, feeds.c.last_error)
+        select(feeds)
         .where(feeds.c.status.in_(("failing", "dead")))
         .order_by(feeds.c.consecutive_failures.desc(), feeds.c.id)
         .limit(limit)
     )
-    return list(conn.execute(stmt))
+    return [Feed(**row) for row in conn.execute(stmt).mappings()]

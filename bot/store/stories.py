@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Table, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.core.feeds import Entry, ParsedFeed
+from bot.core.models import PendingStory
 from bot.core.text.extract import MAX_TEXT_CHARS
 from bot.core.text.keywords import split_keywords
 from bot.core.textnorm import search_text
@@ -143,8 +144,6 @@ _ENRICH_COLUMNS = (
     stories.c.title,
     stories.c.teaser,
     stories.c.text,
-    stories.c.feed_id,
-    stories.c.created_at,
     stories.c.fetch_page,
     stories.c.enrich_attempts,
 )
@@ -157,7 +156,7 @@ def claim_enrichment(
     lease_s: float,
     max_attempts: int,
     skip: Collection[int] = (),
-) -> list[dict[str, Any]]:
+) -> list[PendingStory]:
     """Lease up to `limit` 'new' stories to this process, oldest first; count the attempt.
 
     A story is leased for `lease_s`: another process sharing the database skips it, and if
@@ -190,11 +189,11 @@ def claim_enrichment(
     query = query.order_by(stories.c.id).limit(limit)
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=stories)
-    rows = [{**row, "claimed_at": now} for row in conn.execute(query).mappings()]
+    rows = [PendingStory(**row, claimed_at=now) for row in conn.execute(query).mappings()]
     if rows:
         conn.execute(
             update(stories)
-            .where(stories.c.id.in_([row["id"] for row in rows]))
+            .where(stories.c.id.in_([row.id for row in rows]))
             .values(enrich_claimed_at=now, enrich_attempts=stories.c.enrich_attempts + 1)
         )
     return rows

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
 from bot import texts
 from bot.core import render
 from bot.core.digest import chat_zone
-from bot.core.models import ChatSettings
+from bot.core.models import ChatSettings, Feed
 from bot.services.commands import TOPIC_PAGE, TOPIC_WINDOW_DAYS, Service, StoryPage
 from bot.tg import callback_data
 
@@ -146,12 +145,12 @@ def digest_text(settings: ChatSettings) -> str:
     )
 
 
-def stats_text(counts: dict[str, int], failing: list[Any]) -> str:
+def stats_text(counts: dict[str, int], failing: list[Feed]) -> str:
     """Build /stats: the bot-wide counts, then the failing feeds if any."""
     text = texts.STATS.format(**counts)
     if failing:
         lines = "\n".join(
-            f"{render.escape(f.name or f.title or f.url)} — {render.escape(f.status)} "
+            f"{render.escape(f.display_name)} — {render.escape(f.status)} "
             f"({f.consecutive_failures}×)"
             for f in failing
         )

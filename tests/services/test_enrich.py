@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Connection, func, select
 
 from bot.config import Config, FetchConfig, PollConfig, SummaryConfig
+from bot.core.models import PendingStory
 from bot.core.text.summarise import MAX_SENTENCES
 from bot.core.text.summary_text import load_summary
 from bot.net.fetcher import HttpFetcher
@@ -233,7 +234,7 @@ async def test_a_story_out_of_time_uses_feed_text_and_never_delays_another(rig: 
 )
 def test_hostile_pages_cost_a_bounded_time(page: str) -> None:
     """Bounded inputs: a summary of any of these is done well inside the default budget."""
-    story = {"url": "https://h.example/a", "title": "Hostile", "text": "", "teaser": "t"}
+    story = PendingStory(1, "https://h.example/a", "Hostile", "t", "")
     done = enrich_story(story, page, SummaryConfig())
     assert len(done.text) <= 200_000
     sentences, _ = load_summary(done.summary)
@@ -375,10 +376,10 @@ async def test_a_save_after_the_lease_was_taken_over_is_refused(rig: Rig) -> Non
     [first] = rig.store.write_sync(claim_enrichment, 5, NOW, LEASE_S, MAX_ATTEMPTS)
     later = NOW + timedelta(seconds=LEASE_S + 1)
     [second] = rig.store.write_sync(claim_enrichment, 5, later, LEASE_S, MAX_ATTEMPTS)
-    assert first["id"] == second["id"]
-    assert not _save(rig, first["id"], first["claimed_at"]), "the old claim no longer holds"
+    assert first.id == second.id
+    assert not _save(rig, first.id, first.claimed_at), "the old claim no longer holds"
     assert rig.stories()[0]["state"] == "new"
-    assert _save(rig, second["id"], second["claimed_at"])
+    assert _save(rig, second.id, second.claimed_at)
     assert rig.stories()[0]["state"] == "ready"
 
 
@@ -388,9 +389,9 @@ async def test_stories_handed_back_at_shutdown_are_claimed_at_once_without_a_los
     await rig.ingest("/f.xml", ["one"])
     [row] = rig.store.write_sync(claim_enrichment, 5, NOW, LEASE_S, MAX_ATTEMPTS)
     assert rig.store.write_sync(claim_enrichment, 5, NOW, LEASE_S, MAX_ATTEMPTS) == []
-    rig.store.write_sync(release_enrichment, [row["id"]])
+    rig.store.write_sync(release_enrichment, [row.id])
     [again] = rig.store.write_sync(claim_enrichment, 5, NOW, LEASE_S, MAX_ATTEMPTS)
-    assert again["enrich_attempts"] == 0  # as read before this claim counted it
+    assert again.enrich_attempts == 0  # as read before this claim counted it
     assert rig.stories()[0]["enrich_attempts"] == 1
 
 

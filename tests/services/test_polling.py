@@ -16,6 +16,7 @@ from sqlalchemy import Connection, func, select, update
 
 from bot.config import CatalogueFeed, Config, FetchConfig, PollConfig
 from bot.core.feeds import parse_feed
+from bot.core.models import Feed
 from bot.net.fetcher import HttpFetcher
 from bot.proc.workers import ProcessWorkers
 from bot.services.polling import Poller, backlog_keys, sort_newest_first
@@ -46,7 +47,7 @@ class Rig:
         name = path if catalogue else None
         return self.store.write_sync(feed_queries.add_feed, url, NOW, name=name)
 
-    def feed(self, feed_id: int) -> dict[str, object]:
+    def feed(self, feed_id: int) -> Feed:
         row = self.store.read_sync(feed_queries.feed_by_id, feed_id)
         assert row is not None
         return row
@@ -93,9 +94,9 @@ async def test_first_poll_keeps_backlog_quiet_and_304_adds_nothing(rig: Rig) -> 
     assert len(rig.stories()) == 5
     assert rig.server.headers_of("/feeds/rss20.xml")[1]["if-none-match"]
     row = rig.feed(feed_id)
-    assert row["status"] == "ok"
-    assert row["title"] == "Example News"
-    assert row["items_seen"] == 5
+    assert row.status == "ok"
+    assert row.title == "Example News"
+    assert row.items_seen == 5
 
 
 async def test_same_body_without_validators_is_not_parsed_again(rig: Rig) -> None:
@@ -103,24 +104,24 @@ async def test_same_body_without_validators_is_not_parsed_again(rig: Rig) -> Non
     rig.server.add("/plain.xml", rss(["a", "b"]), etag=None)
     feed_id = rig.add_feed("/plain.xml")
     assert (await rig.poll(feed_id)).status == "ok"
-    first_hash = rig.feed(feed_id)["content_hash"]
+    first_hash = rig.feed(feed_id).content_hash
     assert isinstance(first_hash, str)
     assert len(first_hash) == 64
     again = await rig.poll(feed_id, NOW + timedelta(minutes=30))
     assert (again.status, again.new) == ("not_modified", 0)
     assert rig.server.count("/plain.xml") == 2  # it was fetched, just not parsed
-    assert rig.feed(feed_id)["last_success_at"] == NOW + timedelta(minutes=30)
+    assert rig.feed(feed_id).last_success_at == NOW + timedelta(minutes=30)
     rig.server.add("/plain.xml", rss(["c", "a", "b"]), etag=None)
     changed = await rig.poll(feed_id, NOW + timedelta(hours=1))
     assert (changed.status, changed.new) == ("ok", 1)
-    assert rig.feed(feed_id)["content_hash"] not in (None, first_hash)
+    assert rig.feed(feed_id).content_hash not in (None, first_hash)
     assert len(rig.stories()) == 3
 
 
 async def test_feeds_with_validators_keep_no_content_hash(rig: Rig) -> None:
     feed_id = rig.add_feed("/feeds/rss20.xml")
     await rig.poll(feed_id)
-    assert rig.feed(feed_id)["content_hash"] is None
+    assert rig.feed(feed_id).content_hash is None
 
 
 async def test_two_pollers_sharing_a_database_poll_each_feed_once(rig: Rig, db_url: str) -> None:
@@ -142,11 +143,11 @@ async def test_two_pollers_sharing_a_database_poll_each_feed_once(rig: Rig, db_u
 def test_a_claimed_feed_is_due_again_when_its_lease_ends(rig: Rig) -> None:
     feed_id = rig.add_feed("/feeds/rss20.xml")
     claimed = rig.store.write_sync(feed_queries.claim_due_feeds, NOW, 600)
-    assert [row["id"] for row in claimed] == [feed_id]
+    assert [row.id for row in claimed] == [feed_id]
     later = NOW + timedelta(minutes=5)
     assert rig.store.write_sync(feed_queries.claim_due_feeds, later, 600) == []
     expired = NOW + timedelta(minutes=11)  # the poller that claimed it never recorded a poll
-    assert [r["id"] for r in rig.store.write_sync(feed_queries.claim_due_feeds, expired, 600)] == [
+    assert [r.id for r in rig.store.write_sync(feed_queries.claim_due_feeds, expired, 600)] == [
         feed_id
     ]
 
@@ -183,7 +184,7 @@ async def test_restart_does_not_make_stories_new(db_url: str, server: FeedServer
             feed_id = store.write_sync(feed_queries.add_feed, server.url_for("/f.xml"), NOW)
             row = store.read_sync(feed_queries.feed_by_id, feed_id)
             assert row is not None
-            row = {**row, "etag": None}  # force a full fetch and parse
+            row = replace(row, etag=None)  # force a full fetch and parse
             outcome = await Poller(store, fetcher, CONFIG).poll_feed(row, NOW)
         store.close()
         assert outcome.new == expected_new
@@ -223,12 +224,12 @@ async def test_errors_back_off_exponentially(rig: Rig) -> None:
     second = await rig.poll(feed_id, NOW + timedelta(minutes=10))
     assert second.next_poll_at == NOW + timedelta(minutes=10, seconds=1200)
     row = rig.feed(feed_id)
-    assert (row["status"], row["consecutive_failures"], row["last_error"]) == (
+    assert (row.status, row.consecutive_failures, row.last_error) == (
         "failing",
         2,
         "HTTP 404",
     )
-    assert row["first_failure_at"] == NOW
+    assert row.first_failure_at == NOW
 
 
 async def test_backoff_is_capped(rig: Rig) -> None:
@@ -260,7 +261,7 @@ async def test_410_kills_the_feed_and_tells_chats_once(rig: Rig) -> None:
     outcome = await rig.poll(feed_id)
     assert (outcome.status, outcome.notify_chats) == ("dead", (42,))
     assert "has stopped working (HTTP 410)" in outcome.notice
-    assert rig.feed(feed_id)["dead_notified"] is True
+    assert rig.feed(feed_id).dead_notified is True
     assert await rig.store.write(feed_queries.claim_due_feeds, NOW + timedelta(days=30), 60) == []
     again = await rig.poll(feed_id)
     assert again.notify_chats == ()
@@ -290,14 +291,14 @@ async def test_invalid_content_is_a_failure_with_a_sentence(rig: Rig) -> None:
 async def test_timeout_is_recorded_as_last_error(rig: Rig) -> None:
     feed_id = rig.add_feed("/slow")
     await rig.poll(feed_id)
-    assert rig.feed(feed_id)["last_error"] == "timed out after 1 s"
+    assert rig.feed(feed_id).last_error == "timed out after 1 s"
 
 
 async def test_permanent_redirect_updates_the_url(rig: Rig) -> None:
     feed_id = rig.add_feed("/redirect/301")
     outcome = await rig.poll(feed_id)
     assert outcome.moved_to == rig.server.url_for("/feeds/rss20.xml")
-    assert rig.feed(feed_id)["url"] == outcome.moved_to
+    assert rig.feed(feed_id).url == outcome.moved_to
 
 
 async def test_permanent_redirect_to_a_known_feed_merges(rig: Rig) -> None:
@@ -314,7 +315,7 @@ async def test_temporary_redirect_keeps_the_url(rig: Rig) -> None:
     feed_id = rig.add_feed("/redirect/302")
     outcome = await rig.poll(feed_id)
     assert outcome.moved_to is None
-    assert rig.feed(feed_id)["url"] == rig.server.url_for("/redirect/302")
+    assert rig.feed(feed_id).url == rig.server.url_for("/redirect/302")
 
 
 async def test_poll_due_polls_catalogue_and_subscribed_feeds_only(rig: Rig) -> None:
@@ -339,10 +340,10 @@ async def test_catalogue_sync(rig: Rig) -> None:
     b = CatalogueFeed(url="https://b.example.org/feed", name="B")
     rig.store.write_sync(feed_queries.sync_catalogue, [a, b], NOW)
     rig.store.write_sync(feed_queries.sync_catalogue, [b], NOW)
-    listed = {row["url"]: row for row in rig.store.read_sync(feed_queries.list_feeds)}
-    assert listed[a.url]["is_catalogue"] is False
-    assert listed[a.url]["name"] is None
-    assert (listed[b.url]["is_catalogue"], listed[b.url]["name"]) == (True, "B")
+    listed = {row.url: row for row in rig.store.read_sync(feed_queries.list_feeds)}
+    assert listed[a.url].is_catalogue is False
+    assert listed[a.url].name is None
+    assert (listed[b.url].is_catalogue, listed[b.url].name) == (True, "B")
 
 
 async def test_jitter_spreads_next_polls(rig: Rig, db_url: str) -> None:
@@ -378,7 +379,7 @@ async def test_revived_dead_feed_is_polled_again(rig: Rig) -> None:
     rig.store.write_sync(feed_queries.revive_feed, feed_id, NOW)
     report = await rig.poller.poll_due(NOW)
     assert [o.status for o in report.outcomes] == ["ok"]
-    assert rig.feed(feed_id)["dead_notified"] is False
+    assert rig.feed(feed_id).dead_notified is False
 
 
 def test_feed_urls_are_stored_in_canonical_form(rig: Rig) -> None:
@@ -387,7 +388,7 @@ def test_feed_urls_are_stored_in_canonical_form(rig: Rig) -> None:
     )
     second = rig.store.write_sync(feed_queries.add_feed, "https://example.org/feed", NOW)
     assert first == second
-    assert rig.feed(first)["url"] == "https://example.org/feed"
+    assert rig.feed(first).url == "https://example.org/feed"
     assert rig.store.read_sync(feed_queries.feed_by_url, "https://EXAMPLE.org/feed#x") is not None
 
 
@@ -421,7 +422,7 @@ async def test_bad_characters_in_one_entry_do_not_reject_the_feed(rig: Rig) -> N
         ("NUL here", "ab", "http://p.example/2"),
         ("Lone surrogate and", "cd", "guid:tag:p.example,2026:3"),
     ]
-    assert rig.feed(feed_id)["title"] == "Poison"
+    assert rig.feed(feed_id).title == "Poison"
 
 
 _TITLE_BYTES = st.binary(max_size=40) | st.text(max_size=20).map(

@@ -82,7 +82,7 @@ def test_subscriptions_with_limit(store: Store) -> None:
     store.write_sync(q.describe_feed, c, "Renamed", "")
     row = store.read_sync(feed_by_id, c)
     assert row is not None
-    assert (row["title"], row["site_url"]) == ("Feed C", "https://f2.example/")
+    assert (row.title, row.site_url) == ("Feed C", "https://f2.example/")
 
 
 def test_topics_with_limit(store: Store) -> None:

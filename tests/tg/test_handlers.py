@@ -645,7 +645,7 @@ async def test_bot_added_to_group_registers_it(bot: Bot) -> None:
 async def test_start_up_syncs_the_catalogue(bot: Bot) -> None:
     from bot.store.feeds import list_feeds
 
-    names = {feed["name"] for feed in bot.store.read_sync(list_feeds)}
+    names = {feed.name for feed in bot.store.read_sync(list_feeds)}
     assert names == {"World", "Tech"}
 
 
