@@ -30,6 +30,12 @@ def update_chat_id(update: Update) -> int:
     return update.effective_chat.id
 
 
+def update_user_id(update: Update) -> int | None:
+    """Who sent the update (None for a channel post or an anonymous admin)."""
+    user = update.effective_user
+    return user.id if user is not None else None
+
+
 async def send(
     update: Update,
     context: Context,

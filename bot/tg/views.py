@@ -1,14 +1,14 @@
-"""Telegram replies: the texts and inline keyboards that `bot.tg.handlers` sends.
+"""Telegram replies: the texts and inline keyboards that the commands and buttons send.
 
-The page builders (`feeds_view`, `latest_view`, `topic_view`) ask
+The page builders (`feeds_view`, `latest_view`, `topic_view`) and the query references ask
 `bot.services.commands.Service` for their data; everything else here is pure. Texts are Telegram
-HTML from `bot.core.render` and `bot.texts`. Callback data of the buttons is parsed back by the
-handlers in `bot.tg.handlers`.
+HTML from `bot.core.render` and `bot.texts`. Callback data of the buttons is built and read
+back by `bot.tg.callback_data`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
@@ -21,6 +21,7 @@ from bot.services.commands import TOPIC_PAGE, TOPIC_WINDOW_DAYS, Service, StoryP
 from bot.tg import callback_data
 
 MAX_REMOVE_BUTTONS = 50
+QUERY_REF, URL_REF = "topic-query", "subscribe-url"  # kinds of values kept for buttons
 
 
 def link_previews(settings: ChatSettings) -> LinkPreviewOptions:
@@ -106,20 +107,32 @@ async def latest_view(
     return messages, InlineKeyboardMarkup([row]) if row else None, settings
 
 
-async def topic_view(
-    service: Service,
-    chat_id: int,
-    query_text: str,
-    page_no: int,
-    query_ref: Callable[[str], Awaitable[str]],
-) -> tuple[list[str], InlineKeyboardMarkup, ChatSettings]:
-    """Build one page of /topic with paging and Follow buttons, and the chat's settings.
+async def query_ref(service: Service, query: str) -> str:
+    """A short reference to the query for callback data (at most 64 bytes in all).
 
-    `query_ref` turns the normalised query into the short reference used in callback data.
+    A query too long to carry is kept in the store under its hash, so the buttons still
+    work after a restart.
     """
+    inline = callback_data.inline_ref(query)
+    if inline is not None:
+        return inline
+    return callback_data.stored_ref(await service.button_ref(QUERY_REF, query))
+
+
+async def query_from_ref(service: Service, ref: callback_data.QueryRef) -> str:
+    """The query a button's reference stands for; a `UserError` when it is no longer kept."""
+    if ref.inline is not None:
+        return ref.inline
+    return await service.button_value(QUERY_REF, ref.key or "")
+
+
+async def topic_view(
+    service: Service, chat_id: int, query_text: str, page_no: int
+) -> tuple[list[str], InlineKeyboardMarkup, ChatSettings]:
+    """Build one page of /topic with paging and Follow buttons, and the chat's settings."""
     query, page = await service.topic(query_text, page_no)
     settings = await service.settings(chat_id)
-    ref = await query_ref(query.text)
+    ref = await query_ref(service, query.text)
     follow = [InlineKeyboardButton(texts.FOLLOW_BUTTON, callback_data=callback_data.follow(ref))]
     shown = render.escape(query.text)
     if not page.stories:

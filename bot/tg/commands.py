@@ -1,0 +1,278 @@
+"""Telegram command handlers: `/start` … `/stats`, unknown commands and plain text.
+
+Each parses its arguments, calls `bot.services.commands.Service` (`context.service`, typed by
+`bot.tg.context`), and replies with the texts and keyboards of `bot.tg.views` through
+`bot.tg.replies`. A `UserError` becomes the reply; anything else goes to the error handler.
+In groups only administrators change subscriptions and settings (`bot.tg.admin`); anyone may
+use /latest and /topic.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+
+from bot import texts
+from bot.core import render
+from bot.core.netguard import MAX_URL_CHARS
+from bot.core.topic_query import parse_topic_query
+from bot.errors import UserError
+from bot.services.commands import LATEST_DEFAULT, LATEST_MAX, TOPIC_WINDOW_DAYS, Service, find_link
+from bot.tg import callback_data
+from bot.tg.admin import admin_only, may_change
+from bot.tg.replies import Callback, Context, reply, replying, send, update_chat_id, update_user_id
+from bot.tg.views import (
+    URL_REF,
+    digest_text,
+    feeds_view,
+    latest_view,
+    link_previews,
+    settings_view,
+    stats_text,
+    topic_view,
+    topics_messages,
+)
+
+
+def _args(context: Context) -> list[str]:
+    return list(context.args or [])
+
+
+def _required_text(context: Context, usage: str) -> str:
+    """The command's arguments as one string; the usage line as the reply when there are none."""
+    args = _args(context)
+    if not args:
+        raise UserError(usage)
+    return " ".join(args)
+
+
+@replying
+async def start_command(update: Update, context: Context) -> None:
+    """/start: register the chat (active again), greet, say what to do next."""
+    chat = update.effective_chat
+    assert chat is not None
+    title = chat.title or chat.full_name or ""
+    await context.service.register_chat(chat.id, chat.type, title, activate=True)
+    await reply(update, context, texts.START)
+
+
+@replying
+async def help_command(update: Update, context: Context) -> None:
+    """/help: every command with one line."""
+    await reply(update, context, texts.HELP)
+
+
+@replying
+@admin_only
+async def subscribe_command(update: Update, context: Context) -> None:
+    """/subscribe [URL or name]: the default feeds, or one feed."""
+    service, args = context.service, _args(context)
+    if not args:
+        names = await service.subscribe_defaults(update_chat_id(update))
+        text = texts.SUBSCRIBED_DEFAULTS.format(
+            count=len(names), names=render.escape(", ".join(names))
+        )
+    else:
+        title = await service.subscribe(
+            update_chat_id(update), " ".join(args), update_user_id(update)
+        )
+        text = texts.SUBSCRIBED.format(title=render.escape(title))
+    await reply(update, context, text)
+
+
+@replying
+@admin_only
+async def unsubscribe_command(update: Update, context: Context) -> None:
+    """/unsubscribe name|URL|all."""
+    replies = (texts.UNSUBSCRIBE_USAGE, texts.UNSUBSCRIBED_ALL, texts.UNSUBSCRIBED)
+    await _remove(update, context, Service.unsubscribe, replies)
+
+
+async def _remove(
+    update: Update,
+    context: Context,
+    remove: Callable[[Service, int, str], Awaitable[tuple[str, int]]],
+    replies: tuple[str, str, str],
+) -> None:
+    """/unsubscribe or /unfollow: remove the one named, or all; say which (usage, all, one)."""
+    usage, all_text, one_text = replies
+    text_arg = _required_text(context, usage)
+    name, count = await remove(context.service, update_chat_id(update), text_arg)
+    text = (
+        all_text.format(count=count)
+        if name == "all"
+        else one_text.format(name=render.escape(name))
+    )
+    await reply(update, context, text)
+
+
+@replying
+async def feeds_command(update: Update, context: Context) -> None:
+    """/feeds: this chat's feeds and their health, with remove buttons."""
+    messages, markup = await feeds_view(context.service, update_chat_id(update))
+    await send(update, context, messages, markup if markup.inline_keyboard else None)
+
+
+def _parse_count(args: list[str]) -> int:
+    if not args:
+        return LATEST_DEFAULT
+    if (
+        len(args) > 1
+        or not re.fullmatch(r"[0-9]{1,3}", args[0])
+        or not 1 <= int(args[0]) <= LATEST_MAX
+    ):
+        raise UserError(texts.LATEST_USAGE.format(max=LATEST_MAX))
+    return int(args[0])
+
+
+@replying
+async def latest_command(update: Update, context: Context) -> None:
+    """/latest [N]: the newest N stories of this chat's feeds (or all feeds), with paging."""
+    count = _parse_count(_args(context))
+    messages, markup, settings = await latest_view(
+        context.service, update_chat_id(update), count, 0
+    )
+    await send(update, context, messages, markup, link_previews(settings))
+
+
+@replying
+async def topic_command(update: Update, context: Context) -> None:
+    """/topic <query>: matching stories from every feed, best first, with a Follow button."""
+    text_arg = _required_text(context, texts.TOPIC_USAGE)
+    messages, markup, settings = await topic_view(
+        context.service, update_chat_id(update), text_arg, 0
+    )
+    await send(update, context, messages, markup, link_previews(settings))
+
+
+@replying
+@admin_only
+async def follow_command(update: Update, context: Context) -> None:
+    """/follow <query>: push matching stories from every feed."""
+    text_arg = _required_text(context, texts.FOLLOW_USAGE)
+    query = await context.service.follow(update_chat_id(update), text_arg)
+    await reply(update, context, texts.FOLLOWED.format(query=render.escape(query)))
+
+
+@replying
+@admin_only
+async def unfollow_command(update: Update, context: Context) -> None:
+    """/unfollow <query>|all."""
+    replies = (texts.UNFOLLOW_USAGE, texts.UNFOLLOWED_ALL, texts.UNFOLLOWED)
+    await _remove(update, context, Service.unfollow, replies)
+
+
+@replying
+async def topics_command(update: Update, context: Context) -> None:
+    """/topics: the topics this chat follows."""
+    topics = await context.service.topics(update_chat_id(update))
+    if not topics:
+        await reply(update, context, texts.NO_TOPICS)
+        return
+    await send(update, context, topics_messages(topics))
+
+
+@replying
+@admin_only
+async def digest_command(update: Update, context: Context) -> None:
+    """/digest instant | daily HH:MM[,HH:MM] | off."""
+    settings = await context.service.set_digest(update_chat_id(update), _args(context))
+    await reply(update, context, digest_text(settings))
+
+
+@replying
+async def timezone_command(update: Update, context: Context) -> None:
+    """/timezone <IANA name>: show it without argument; set it (admins in groups)."""
+    service, args = context.service, _args(context)
+    if len(args) != 1:
+        current = (await service.settings(update_chat_id(update))).timezone
+        raise UserError(texts.TIMEZONE_USAGE.format(tz=render.escape(current)))
+    if not await may_change(update, context):
+        raise UserError(texts.ADMINS_ONLY)
+    settings = await service.set_timezone(update_chat_id(update), args[0])
+    await reply(update, context, texts.TIMEZONE_SET.format(tz=render.escape(settings.timezone)))
+
+
+@replying
+async def settings_command(update: Update, context: Context) -> None:
+    """/settings: summary length, link previews and digest mode, with buttons."""
+    settings = await context.service.settings(update_chat_id(update))
+    text, markup = settings_view(settings)
+    await reply(update, context, text, markup=markup)
+
+
+@replying
+async def stats_command(update: Update, context: Context) -> None:
+    """/stats: bot-wide counts, for the bot's administrators only."""
+    service = context.service
+    user = update.effective_user
+    if not service.is_bot_admin(user.id if user else None):
+        raise UserError(texts.BOT_ADMINS_ONLY)
+    counts, failing = await service.stats()
+    text = stats_text(counts, failing)
+    await send(update, context, render.split_messages([text]))
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """An unknown command: point to /help (in groups only when addressed to this bot)."""
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None or not message.text:
+        return
+    command = message.text.split()[0]
+    addressed = command.lower().endswith("@" + (context.bot.username or "").lower())
+    if chat.type == ChatType.PRIVATE or addressed:
+        await reply(update, context, texts.UNKNOWN_COMMAND)
+
+
+@replying
+async def private_text(update: Update, context: Context) -> None:
+    """Plain text in a private chat: a link gets a Subscribe button, other text a Search one."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    link = find_link(message.text)
+    if link is not None and len(link) > MAX_URL_CHARS:
+        await reply(update, context, texts.URL_TOO_LONG.format(limit=f"{MAX_URL_CHARS:,}"))
+        return
+    if link is not None:
+        key = await context.service.button_ref(URL_REF, link)
+        button = InlineKeyboardButton(
+            texts.SUBSCRIBE_BUTTON, callback_data=callback_data.subscribe(key)
+        )
+        text = texts.PASTED_LINK.format(url=render.escape(link))
+        await reply(update, context, text, markup=InlineKeyboardMarkup([[button]]))
+        return
+    try:
+        query = parse_topic_query(message.text)
+    except UserError:
+        query = None
+    # Chatter is not stored: only a query short enough to ride in the button gets one.
+    ref = callback_data.inline_ref(query.text) if query is not None else None
+    if query is None or ref is None:
+        await reply(update, context, texts.PLAIN_TEXT)
+        return
+    button = InlineKeyboardButton(texts.SEARCH_BUTTON, callback_data=callback_data.topic(0, ref))
+    shown = render.escape(query.text)
+    text = texts.SEARCH_OFFER.format(days=TOPIC_WINDOW_DAYS, query=shown)
+    await reply(update, context, text, markup=InlineKeyboardMarkup([[button]]))
+
+
+COMMAND_CALLBACKS: dict[str, Callback] = {
+    "start": start_command,
+    "help": help_command,
+    "subscribe": subscribe_command,
+    "unsubscribe": unsubscribe_command,
+    "feeds": feeds_command,
+    "latest": latest_command,
+    "topic": topic_command,
+    "follow": follow_command,
+    "unfollow": unfollow_command,
+    "topics": topics_command,
+    "digest": digest_command,
+    "timezone": timezone_command,
+    "settings": settings_command,
+    "stats": stats_command,
+}
