@@ -68,7 +68,8 @@ def record_entries(
         new = [row for row in new_rows if row["state"] == "new"]
         for row in new[page_budget:]:
             row["fetch_page"] = False
-    _insert_ignore_many(conn, stories, new_rows, ["key"])
+    inserted = _insert_ignore_many(conn, stories, new_rows, ["key"], returning="key")
+    new_rows = [row for row in new_rows if row["key"] in inserted]
     ids = _story_ids(conn, keys)
     sources = [
         {
@@ -129,13 +130,26 @@ def _story_row(feed_id: int, entry: Entry, now: datetime, backlog: bool) -> dict
 
 
 def _insert_ignore_many(
-    conn: Connection, table: Table, rows: list[dict[str, Any]], conflict: list[str]
-) -> None:
-    """INSERT many rows in one statement, skipping those that collide on `conflict`."""
+    conn: Connection,
+    table: Table,
+    rows: list[dict[str, Any]],
+    conflict: list[str],
+    returning: str | None = None,
+) -> set[Any]:
+    """INSERT many rows in one statement, skipping those that collide on `conflict`.
+
+    With `returning`, that column of the rows this statement inserted: a row another
+    transaction inserted first (two feeds carrying one story, polled at once) is not among
+    them, so exactly one of the two counts it as new and the other as linked.
+    """
     if not rows:
-        return
+        return set()
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(dialect.insert(table).on_conflict_do_nothing(index_elements=conflict), rows)
+    stmt = dialect.insert(table).on_conflict_do_nothing(index_elements=conflict)
+    if returning is None:
+        conn.execute(stmt, rows)
+        return set()
+    return set(conn.execute(stmt.returning(table.c[returning]), rows).scalars())
 
 
 _ENRICH_COLUMNS = (
