@@ -18,6 +18,12 @@ from tests.support.feed_server import FeedServer, serve_feeds
 _PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """End-to-end tests first: each takes up to a minute, mostly waiting on the bot, so with
+    several workers (`scripts/test` runs `-n 4`) they overlap the rest instead of trailing it."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
+
+
 @pytest.fixture(autouse=True)
 def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
     """No proxy or bot settings leak in from the developer's shell (httpx's clean_environ)."""
