@@ -9,10 +9,8 @@ ambiguous time (clocks go back) fires once, at its first occurrence.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime, tzinfo
 
 from bot import texts
 from bot.core.render import (
@@ -22,8 +20,6 @@ from bot.core.render import (
     render_story_list,
     split_messages,
 )
-
-_TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
 @dataclass(frozen=True)
@@ -73,73 +69,6 @@ def compose_chat(
         Outgoing(chat_id, text, [delivery_of[i] for i in ids], link_preview, daily, attempts)
         for text, ids in parts
     ]
-
-
-@dataclass(frozen=True)
-class DigestSlot:
-    """A local time at which some chats get their digest: one daily job each."""
-
-    at: time
-    timezone: str
-
-    def job_time(self) -> time:
-        """The time with its timezone attached, as `JobQueue.run_daily` wants it."""
-        return self.at.replace(tzinfo=chat_zone(self.timezone))
-
-
-def digest_slots_of(schedules: Iterable[tuple[str, str]]) -> list[DigestSlot]:
-    """Distinct (local time, timezone) slots of `(digest_times, timezone)` pairs, sorted."""
-    slots = {
-        DigestSlot(at, zone or "UTC")
-        for spec, zone in schedules
-        for at in parse_digest_times(spec)
-    }
-    return sorted(slots, key=lambda s: (s.timezone, s.at))
-
-
-def chat_zone(name: str) -> tzinfo:
-    """The IANA timezone `name`, or UTC when it is unknown."""
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
-
-
-def parse_time(value: str) -> time | None:
-    """`"8:05"` or `"08:05"` → 08:05; None when it is not a time of day."""
-    match = _TIME_RE.match(value.strip())
-    return time(int(match.group(1)), int(match.group(2))) if match else None
-
-
-def parse_digest_times(spec: str) -> list[time]:
-    """`"08:00, 18:30"` → sorted local times; malformed parts are skipped."""
-    times = set()
-    for part in spec.split(","):
-        at = parse_time(part)
-        if at is not None:
-            times.add(at)
-    return sorted(times)
-
-
-def next_digest_at(spec: str, zone: str, now: datetime) -> datetime | None:
-    """The first digest time at or after `now` (aware UTC), or None without valid times."""
-    times = parse_digest_times(spec)
-    if not times:
-        return None
-    tz = chat_zone(zone)
-    today = now.astimezone(tz).date()
-    for offset in range(3):
-        day = today + timedelta(days=offset)
-        for at in times:
-            candidate = _local_to_utc(day, at, tz)
-            if candidate >= now:
-                return candidate
-    return None  # pragma: no cover - three days always contain a digest time
-
-
-def _local_to_utc(day: date, at: time, tz: tzinfo) -> datetime:
-    # fold=0: a skipped time keeps the offset from before the jump; a repeated one fires first.
-    return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
 
 
 def group_entries(entries: list[DigestEntry]) -> list[tuple[str, list[StoryView]]]:

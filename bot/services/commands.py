@@ -7,26 +7,22 @@ Every method takes the chat id it acts for; expected problems raise `UserError` 
 from __future__ import annotations
 
 import asyncio
-import functools
 import hashlib
 import math
-import re
-import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from bot import texts
 from bot.clock import utcnow
 from bot.config import MAX_SUMMARY_SENTENCES, CatalogueFeed, Config
-from bot.core.digest import parse_time
 from bot.core.feeds import ParsedFeed, canonical_url, parse_feed
 from bot.core.models import ChatSettings, Feed
-from bot.core.netguard import MAX_URL_CHARS, url_host
 from bot.core.ratelimit import RateLimiter
 from bot.core.render import StoryView, escape
+from bot.core.schedule import parse_digest_args, resolve_timezone
 from bot.core.topic_query import TopicQuery, canonical, parse_topic_query
+from bot.core.user_input import looks_like_url, normalise_url, shown_url
 from bot.errors import FeedError, FetchError, UserError
 from bot.services.ports import Fetcher
 from bot.store import chats as chat_queries
@@ -41,7 +37,6 @@ LATEST_DEFAULT = 5
 LATEST_MAX = 20
 TOPIC_PAGE = 5
 TOPIC_WINDOW_DAYS = 7
-MAX_DIGEST_TIMES = 6
 # Fetches one user may make the bot do from commands: a burst of 10, then one each 30 s.
 FETCH_BURST = 10
 FETCH_REFILL_PER_S = 1 / 30
@@ -65,81 +60,6 @@ class FeedInfo:
     name: str
     url: str
     status: str
-
-
-def parse_digest_args(args: list[str]) -> tuple[str, str]:
-    """`instant` | `daily HH:MM[,HH:MM]` | `off` → (mode, "HH:MM,HH:MM")."""
-    if not args or args[0].lower() not in {"instant", "daily", "off"}:
-        raise UserError(texts.DIGEST_USAGE)
-    mode = args[0].lower()
-    if mode != "daily":
-        if len(args) > 1:
-            raise UserError(texts.DIGEST_USAGE)
-        return mode, ""
-    raw = [t for t in ",".join(args[1:]).replace(" ", ",").split(",") if t]
-    if not raw:
-        raise UserError(texts.DIGEST_USAGE)
-    if len(raw) > MAX_DIGEST_TIMES:
-        raise UserError(texts.DIGEST_TOO_MANY_TIMES.format(limit=MAX_DIGEST_TIMES))
-    times = []
-    for value in raw:
-        at = parse_time(value)
-        if at is None:
-            raise UserError(texts.DIGEST_BAD_TIME.format(value=escape(value[:40])))
-        times.append(f"{at:%H:%M}")
-    return mode, ",".join(sorted(set(times)))
-
-
-@functools.cache
-def _zone_names() -> dict[str, str]:
-    return {name.lower(): name for name in zoneinfo.available_timezones()}
-
-
-def resolve_timezone(value: str) -> str:
-    """The canonical IANA name for `value` (case-insensitive), or UserError."""
-    name = _zone_names().get(value.strip().lower())
-    if name is None and value.strip().upper() == "UTC":
-        name = "UTC"
-    if name is None:
-        raise UserError(texts.TIMEZONE_UNKNOWN.format(value=escape(value[:64])))
-    return name
-
-
-def looks_like_url(value: str) -> bool:
-    """True for `https://…`, `http://…` and bare `example.com/feed` spellings."""
-    if value.lower().startswith(("http://", "https://")):
-        return True
-    return "." in value.split("/", 1)[0] and " " not in value
-
-
-_LINK_RE = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
-
-
-def find_link(text: str) -> str | None:
-    """The first http(s) link in a message, without the punctuation that ends a sentence."""
-    match = _LINK_RE.search(text)
-    return match.group(0).rstrip(".,;:!?)]}") if match else None
-
-
-def normalise_url(value: str) -> str:
-    """Add `https://` to a bare host; refuse anything but a well-formed http(s) URL."""
-    if len(value) > MAX_URL_CHARS:
-        raise UserError(texts.URL_TOO_LONG.format(limit=f"{MAX_URL_CHARS:,}"))
-    url = value if value.lower().startswith(("http://", "https://")) else "https://" + value
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a bad port
-        url_host(url)
-    except (ValueError, FetchError):
-        raise UserError(texts.NOT_A_URL.format(names="")) from None
-    if not parts.netloc or parts.scheme.lower() not in {"http", "https"}:
-        raise UserError(texts.NOT_A_URL.format(names=""))
-    return url
-
-
-def shown_url(url: str) -> str:
-    """A URL for a reply: escaped, and cut to 200 characters so the reply always fits."""
-    return escape(url if len(url) <= 200 else url[:199] + "…")
 
 
 class Service:

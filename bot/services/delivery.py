@@ -32,8 +32,9 @@ from typing import Literal, Protocol
 from bot.clock import utcnow
 from bot.config import DeliveryConfig
 from bot.core.backoff import Backoff
-from bot.core.digest import DigestSlot, Outgoing
+from bot.core.digest import Outgoing
 from bot.core.pacing import Pacer
+from bot.core.schedule import DigestSlot
 from bot.errors import StoreError
 from bot.store import deliveries as q
 from bot.store.compose import compose_messages, digest_slots, move_chat

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from bot.core.digest import DigestSlot
+from bot.core.schedule import DigestSlot
 from bot.services.delivery import Dispatcher
 from bot.services.enrich import Enricher
 from bot.services.polling import Poller

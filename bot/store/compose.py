@@ -13,14 +13,8 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from bot.config import DeliveryConfig
-from bot.core.digest import (
-    DigestEntry,
-    DigestSlot,
-    Outgoing,
-    chat_zone,
-    compose_chat,
-    digest_slots_of,
-)
+from bot.core.digest import DigestEntry, Outgoing, compose_chat
+from bot.core.schedule import DigestSlot, chat_zone, digest_slots_of
 from bot.store import deliveries as q
 from bot.store.search import story_feed_names, story_view
 

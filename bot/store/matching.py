@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from bot.core.digest import next_digest_at
+from bot.core.schedule import next_digest_at
 from bot.core.topic_query import TopicQuery, parse_topic_query
 from bot.errors import UserError
 from bot.store.chats import update_settings

@@ -19,8 +19,9 @@ from bot import texts
 from bot.core import render
 from bot.core.netguard import MAX_URL_CHARS
 from bot.core.topic_query import parse_topic_query
+from bot.core.user_input import find_link
 from bot.errors import UserError
-from bot.services.commands import LATEST_DEFAULT, LATEST_MAX, TOPIC_WINDOW_DAYS, Service, find_link
+from bot.services.commands import LATEST_DEFAULT, LATEST_MAX, TOPIC_WINDOW_DAYS, Service
 from bot.tg import callback_data
 from bot.tg.admin import admin_only, may_change
 from bot.tg.replies import Callback, Context, reply, replying, send, update_chat_id, update_user_id

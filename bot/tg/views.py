@@ -15,8 +15,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOpti
 
 from bot import texts
 from bot.core import render
-from bot.core.digest import chat_zone
 from bot.core.models import ChatSettings, Feed
+from bot.core.schedule import chat_zone
 from bot.services.commands import TOPIC_PAGE, TOPIC_WINDOW_DAYS, Service, StoryPage
 from bot.tg import callback_data
 

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, select, update
 
 from bot.config import Config
 from bot.errors import UserError
-from bot.services.commands import Service, find_link, looks_like_url
+from bot.services.commands import Service
 from bot.store import chats as chat_queries
 from bot.store import feeds as feed_queries
 from bot.store.deliveries import add_delivery
@@ -75,24 +75,3 @@ async def test_changing_the_digest_moves_pending_deliveries(db_url: str) -> None
     window = timedelta(seconds=Config().delivery.instant_window_s)
     assert await due_at() == NOW + window
     store.close()
-
-
-@pytest.mark.parametrize(
-    ("text", "link"),
-    [
-        ("see https://example.org/feed.xml.", "https://example.org/feed.xml"),
-        ("(HTTP://Example.org/a?b=c)", "HTTP://Example.org/a?b=c"),
-        ('"https://example.org/x", he said', "https://example.org/x"),
-        ("no link here, only example.org", None),
-        ("ftp://example.org/file", None),
-    ],
-)
-def test_find_link(text: str, link: str | None) -> None:
-    assert find_link(text) == link
-
-
-def test_looks_like_url() -> None:
-    assert looks_like_url("https://example.org/rss")
-    assert looks_like_url("example.org/rss")
-    assert not looks_like_url("World")
-    assert not looks_like_url("two words.com")

@@ -1,0 +1,90 @@
+"""Digest times across time zones and DST, and what users type for them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.core.schedule import (
+    next_digest_at,
+    parse_digest_args,
+    parse_digest_times,
+    resolve_timezone,
+)
+from bot.errors import UserError
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+
+
+def test_parse_digest_times_sorts_and_skips_bad_parts() -> None:
+    assert parse_digest_times("18:30, 8:05,25:00,x,08:05") == [time(8, 5), time(18, 30)]
+
+
+def test_next_digest_later_today_in_the_chats_timezone() -> None:
+    # 08:00 UTC is 09:00 in Berlin (CET); the 18:30 digest is 17:30 UTC.
+    assert next_digest_at("08:00,18:30", "Europe/Berlin", NOW) == datetime(
+        2026, 11, 25, 17, 30, tzinfo=UTC
+    )
+
+
+def test_next_digest_tomorrow_when_todays_have_passed() -> None:
+    got = next_digest_at("07:00", "Asia/Tokyo", NOW)  # 17:00 in Tokyo now
+    assert got == datetime(2026, 11, 25, 22, 0, tzinfo=UTC)
+
+
+def test_next_digest_now_when_exactly_due() -> None:
+    assert next_digest_at("09:00", "Europe/Berlin", NOW) == NOW
+
+
+def test_spring_forward_gap_fires_once_at_the_shifted_time() -> None:
+    # 29 March 2026: Berlin clocks jump from 02:00 to 03:00; 02:30 does not exist.
+    now = datetime(2026, 3, 28, 23, 0, tzinfo=UTC)
+    got = next_digest_at("02:30", "Europe/Berlin", now)
+    assert got == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+    assert got.astimezone(BERLIN).hour == 3
+
+
+def test_fall_back_fires_at_the_first_occurrence_only() -> None:
+    # 25 October 2026: Berlin clocks go back from 03:00 to 02:00; 02:30 happens twice.
+    now = datetime(2026, 10, 24, 23, 0, tzinfo=UTC)
+    first = next_digest_at("02:30", "Europe/Berlin", now)
+    assert first == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    after = next_digest_at("02:30", "Europe/Berlin", datetime(2026, 10, 25, 0, 31, tzinfo=UTC))
+    assert after == datetime(2026, 10, 26, 1, 30, tzinfo=UTC)
+
+
+def test_unknown_timezone_falls_back_to_utc_and_no_times_gives_none() -> None:
+    assert next_digest_at("10:00", "Mars/Olympus", NOW) == datetime(2026, 11, 25, 10, tzinfo=UTC)
+    assert next_digest_at("", "UTC", NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["instant"], ("instant", "")),
+        (["OFF"], ("off", "")),
+        (["daily", "18:30", "8:05"], ("daily", "08:05,18:30")),
+        (["daily", "07:00,07:00"], ("daily", "07:00")),
+    ],
+)
+def test_digest_arguments(args: list[str], expected: tuple[str, str]) -> None:
+    assert parse_digest_args(args) == expected
+
+
+@pytest.mark.parametrize(
+    "args",
+    [[], ["weekly"], ["instant", "08:00"], ["daily"], ["daily", "25:00"], ["daily", *"1234567"]],
+)
+def test_bad_digest_arguments_are_refused_with_a_sentence(args: list[str]) -> None:
+    with pytest.raises(UserError):
+        parse_digest_args(args)
+
+
+def test_time_zones_are_found_whatever_their_case() -> None:
+    assert resolve_timezone("europe/berlin") == "Europe/Berlin"
+    assert resolve_timezone(" utc ") == "UTC"
+    with pytest.raises(UserError):
+        resolve_timezone("Mars/Olympus")
