@@ -27,7 +27,6 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal, Protocol
 
 from bot.clock import utcnow
 from bot.config import DeliveryConfig
@@ -36,6 +35,7 @@ from bot.core.digest import Outgoing
 from bot.core.pacing import Pacer
 from bot.core.schedule import DigestSlot
 from bot.errors import StoreError
+from bot.services.ports import Sender, SendOutcome
 from bot.store import deliveries as q
 from bot.store.compose import compose_messages, digest_slots, move_chat
 from bot.store.engine import Store
@@ -46,25 +46,6 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF_S = 3600.0
 LATE_TOLERANCE_S = 0.01
 GLOBAL_FLOOD_CHATS = 3  # distinct chats hitting 429 within a second: the whole bot is flooding
-
-
-@dataclass(frozen=True)
-class SendOutcome:
-    """What happened to one message."""
-
-    status: Literal["sent", "retry", "blocked", "migrated", "failed"]
-    message_id: int | None = None
-    retry_after_s: float | None = None  # set for 429s; None means "use the backoff"
-    new_chat_id: int | None = None
-    error: str = ""
-    plain_text: bool = False
-
-
-class Sender(Protocol):
-    """Sends one message (`bot.tg.sender.TelegramSender`)."""
-
-    async def send(self, chat_id: int, html_text: str, *, link_preview: bool) -> SendOutcome:
-        """Send `html_text` to `chat_id` and say what happened."""
 
 
 @dataclass

@@ -1,14 +1,15 @@
 """What the services need from the outside, as protocols and plain data (adapters implement them).
 
-`bot.net.fetcher.HttpFetcher` is a `Fetcher`, `bot.proc.workers.ProcessWorkers` is `Workers`;
-`Sender` and its outcomes stay beside the dispatcher that uses them (`bot.services.delivery`).
+`bot.net.fetcher.HttpFetcher` is a `Fetcher`, `bot.proc.workers.ProcessWorkers` is `Workers`,
+`bot.tg.sender.TelegramSender` is a `Sender` (and answers with `SendOutcome`s, so the
+dispatcher never sees a Telegram exception).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 T = TypeVar("T")
 
@@ -56,3 +57,22 @@ class Workers(Protocol):
     async def run(self, fn: Callable[..., T], *args: Any, timeout_s: float | None = None) -> T:
         """`fn(*args)` elsewhere; `WorkError` when it runs out of time or its worker dies."""
         ...
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """What happened to one message."""
+
+    status: Literal["sent", "retry", "blocked", "migrated", "failed"]
+    message_id: int | None = None
+    retry_after_s: float | None = None  # set for 429s; None means "use the backoff"
+    new_chat_id: int | None = None
+    error: str = ""
+    plain_text: bool = False
+
+
+class Sender(Protocol):
+    """Sends one message (`bot.tg.sender.TelegramSender`)."""
+
+    async def send(self, chat_id: int, html_text: str, *, link_preview: bool) -> SendOutcome:
+        """Send `html_text` to `chat_id` and say what happened."""

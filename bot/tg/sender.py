@@ -29,9 +29,7 @@ from telegram.error import (
 )
 
 from bot.core.render import to_plain
-from bot.services.delivery import (
-    SendOutcome,  # defined by the service, which never imports telegram
-)
+from bot.services.ports import SendOutcome  # the port: the services never import telegram
 
 log = logging.getLogger(__name__)
 
