@@ -22,6 +22,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("digest", "when stories arrive: /digest instant | daily HH:MM[,HH:MM] | off"),
     ("timezone", "the time zone for digest times: /timezone Europe/Berlin"),
     ("settings", "summary length, link previews and digest mode"),
+    ("manage", "change a channel or group you administer from this private chat"),
     ("stats", "bot statistics (bot admins only)"),
 )
 
@@ -51,6 +52,43 @@ UNKNOWN_COMMAND = "I don't know that command. /help lists the ones I know."
 ERROR = "Something went wrong; it has been logged."
 ADMINS_ONLY = "Only the group's administrators can change this. Anyone may use /latest and /topic."
 BOT_ADMINS_ONLY = "Only the bot's administrators can use /stats."
+
+# Channels and groups managed from a private chat (/manage)
+MANAGE_PRIVATE_ONLY = "Use /manage in your private chat with me."
+MANAGE_PICK = (
+    "Pick the channel or group to manage from here. Commands such as /subscribe, /digest and "
+    "/settings then change it, until you pick “This private chat” again.\n\n"
+    "Not listed? Make me an administrator there, or send <code>/manage @channelname</code>."
+)
+MANAGE_NONE = (
+    "I know no channel or group you added me to. Make me an administrator of your channel "
+    "(with the right to post), or send <code>/manage @channelname</code>."
+)
+MANAGE_THIS_CHAT = "This private chat"
+MANAGE_NOW = "From now on your commands here change <b>{title}</b>. /manage switches back."
+MANAGE_BACK = "Your commands here change this private chat again."
+MANAGE_NOT_ADMIN = (
+    "You are not an administrator of <b>{title}</b>, so you cannot change it. "
+    "/manage switches back to this chat."
+)
+MANAGE_BOT_CANNOT_POST = (
+    "I cannot post in <b>{title}</b>: make me an administrator there with the right to post "
+    "messages, then try again."
+)
+MANAGE_UNKNOWN_CHAT = (
+    "I cannot find {name}. Use the channel's public @name, or add me there as an "
+    "administrator first."
+)
+MANAGE_ADDED = (
+    "I am now an administrator of <b>{title}</b>. Manage it from here: /manage, then "
+    "/subscribe, /digest or /settings as in any chat."
+)
+MANAGE_REMOVED = (
+    "I was removed from <b>{title}</b> or may no longer post there, so it gets no more "
+    "stories; {count} waiting for it were cancelled."
+)
+CHANGED_FOR = "\n\n<i>Changed for: {title}</i>"
+SHOWN_FOR = "\n\n<i>For: {title}</i>"
 BUTTON_EXPIRED = "This button has expired; run the command again."
 PASTED_LINK = "Subscribe this chat to {url}? New stories from it will arrive here."
 SUBSCRIBE_BUTTON = "Subscribe"

@@ -19,6 +19,7 @@ class ChatSettings:
     digest_mode: str = "instant"
     digest_times: str = ""
     timezone: str = "UTC"
+    added_by: int | None = None  # who made the bot a member or administrator (groups, channels)
 
 
 @dataclass(frozen=True)
@@ -68,3 +69,24 @@ class PendingStory:
     fetch_page: bool = True
     enrich_attempts: int = 0  # claims before this one
     claimed_at: datetime | None = None  # the lease this claim holds; saving is fenced by it
+
+
+@dataclass(frozen=True)
+class RemovedChat:
+    """What removing the bot from a chat did: whether it was active, what it still awaited."""
+
+    chat_id: int
+    title: str = ""
+    was_active: bool = False
+    cancelled: int = 0  # pending deliveries cancelled, counted (not lost silently)
+    added_by: int | None = None
+
+
+@dataclass(frozen=True)
+class ChatTarget:
+    """The chat a command acts on: where it was sent, or the one managed from a private chat."""
+
+    chat_id: int
+    title: str = ""
+    managed: bool = False  # True: a group or channel changed from its admin's private chat
+    change: bool = False  # the command changes it (else it only shows it)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from bot import texts
 from bot.clock import utcnow
 from bot.config import MAX_SUMMARY_SENTENCES, CatalogueFeed, Config
 from bot.core.feeds import ParsedFeed, canonical_url, parse_feed
-from bot.core.models import ChatSettings, Feed
+from bot.core.models import ChatSettings, Feed, RemovedChat
 from bot.core.ratelimit import RateLimiter
 from bot.core.render import StoryView, escape
 from bot.core.schedule import parse_digest_args, resolve_timezone
@@ -33,12 +34,15 @@ from bot.store import stats as stats_queries
 from bot.store.engine import Store
 from bot.store.matching import update_digest_settings
 
+log = logging.getLogger(__name__)
+
 LATEST_DEFAULT = 5
 LATEST_MAX = 20
 TOPIC_PAGE = 5
 TOPIC_WINDOW_DAYS = 7
 # Fetches one user may make the bot do from commands: a burst of 10, then one each 30 s.
 FETCH_BURST = 10
+MANAGE_CANDIDATES = 20  # chats /manage checks with Telegram, newest first
 FETCH_REFILL_PER_S = 1 / 30
 
 
@@ -80,8 +84,17 @@ class Service:
 
     # Chats and settings
 
-    async def register_chat(self, chat_id: int, kind: str, title: str, *, activate: bool) -> None:
-        """Record the chat (on /start with `activate`, and on any message)."""
+    async def register_chat(
+        self,
+        chat_id: int,
+        kind: str,
+        title: str,
+        *,
+        activate: bool,
+        added_by: int | None = None,
+    ) -> None:
+        """Record the chat (on /start with `activate`, on any message, and when the bot is
+        added: `added_by` is who added it, told when it can be managed or is removed)."""
         now = self.clock()
         await self.store.write(
             chat_queries.register_chat,
@@ -91,11 +104,35 @@ class Service:
             now,
             activate=activate,
             summary_sentences=self.config.summary.sentences,
+            added_by=added_by,
         )
 
-    async def deactivate_chat(self, chat_id: int) -> None:
-        """The bot was removed from the chat or blocked."""
-        await self.store.write(chat_queries.set_chat_active, chat_id, False, self.clock())
+    async def remove_chat(self, chat_id: int, reason: str) -> RemovedChat:
+        """The bot was removed from the chat, blocked, or may no longer post there: the chat
+        is inactive and its pending deliveries are cancelled (counted, and logged here)."""
+        removed = await self.store.write(chat_queries.remove_chat, chat_id, self.clock(), reason)
+        if removed.was_active:
+            log.info(
+                "chat %s is inactive (%s); %d pending deliveries cancelled",
+                chat_id,
+                reason,
+                removed.cancelled,
+            )
+        return removed
+
+    # Chats managed from a private chat
+
+    async def managed_chat(self, user_id: int) -> ChatSettings | None:
+        """The group or channel `user_id` manages from their private chat, if any."""
+        return await self.store.read(chat_queries.managed_chat, user_id)
+
+    async def set_managed_chat(self, user_id: int, chat_id: int | None) -> None:
+        """Manage `chat_id` from `user_id`'s private chat (None: the private chat again)."""
+        await self.store.write(chat_queries.set_manager, user_id, chat_id, self.clock())
+
+    async def manage_candidates(self, user_id: int) -> list[ChatSettings]:
+        """Groups and channels `user_id` added the bot to or manages (rights not checked)."""
+        return await self.store.read(chat_queries.manage_candidates, user_id, MANAGE_CANDIDATES)
 
     async def settings(self, chat_id: int) -> ChatSettings:
         """The chat's settings (defaults for a chat never seen)."""

@@ -11,9 +11,9 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, delete, func, select, update
 
-from bot.core.models import ChatSettings, Feed
+from bot.core.models import ChatSettings, Feed, RemovedChat
 from bot.store.feeds import add_feed
-from bot.store.schema import chats, feeds, subscriptions, topics
+from bot.store.schema import chats, deliveries, feeds, managers, subscriptions, topics
 from bot.store.sql import insert_ignore, upsert
 
 AddResult = Literal["added", "exists", "limit"]
@@ -31,10 +31,12 @@ def register_chat(
     *,
     activate: bool,
     summary_sentences: int = 3,
+    added_by: int | None = None,
 ) -> None:
     """Insert the chat, or refresh its kind and title (and mark it active if `activate`).
 
-    `summary_sentences` is the operator's default, used only when the chat is new.
+    `summary_sentences` is the operator's default, used only when the chat is new; `added_by`
+    (the user who just made the bot a member or administrator) replaces the one stored.
     """
     values = {
         "id": chat_id,
@@ -46,6 +48,9 @@ def register_chat(
         "updated_at": now,
     }
     columns = ["kind", "title", "updated_at"] + (["active"] if activate else [])
+    if added_by is not None:
+        values["added_by"] = added_by
+        columns.append("added_by")
     upsert(conn, chats, values, ["id"], columns)
 
 
@@ -69,6 +74,7 @@ def get_chat(conn: Connection, chat_id: int) -> ChatSettings | None:
         digest_mode=row.digest_mode,
         digest_times=row.digest_times,
         timezone=row.timezone,
+        added_by=row.added_by,
     )
 
 
@@ -199,3 +205,57 @@ def add_discovered_feed(
     feed_id = add_feed(conn, url, now)
     describe_feed(conn, feed_id, title, site_url)
     return feed_id
+
+
+def remove_chat(conn: Connection, chat_id: int, now: datetime, reason: str) -> RemovedChat:
+    """The bot was removed from the chat or lost the right to post: mark it inactive, cancel
+    what it still awaits, forget who managed it; say whether it was active (tell once)."""
+    row = conn.execute(select(chats).where(chats.c.id == chat_id)).first()
+    if row is None:
+        return RemovedChat(chat_id)
+    conn.execute(update(chats).where(chats.c.id == chat_id).values(active=False, updated_at=now))
+    cancelled = conn.execute(
+        update(deliveries)
+        .where(deliveries.c.chat_id == chat_id, deliveries.c.state.in_(("pending", "sending")))
+        .values(state="cancelled", last_error=reason[:500])
+    ).rowcount
+    conn.execute(delete(managers).where(managers.c.chat_id == chat_id))
+    return RemovedChat(chat_id, row.title, bool(row.active), int(cancelled), row.added_by)
+
+
+def set_manager(conn: Connection, user_id: int, chat_id: int | None, now: datetime) -> None:
+    """From now on `user_id`'s private chat changes `chat_id` (None: their own chat again)."""
+    if chat_id is None or chat_id == user_id:
+        conn.execute(delete(managers).where(managers.c.user_id == user_id))
+        return
+    values = {"user_id": user_id, "chat_id": chat_id, "updated_at": now}
+    upsert(conn, managers, values, ["user_id"], ["chat_id", "updated_at"])
+
+
+def managed_chat(conn: Connection, user_id: int) -> ChatSettings | None:
+    """The chat `user_id` manages from their private chat, or None (their own chat)."""
+    chat_id = conn.execute(
+        select(managers.c.chat_id).where(managers.c.user_id == user_id)
+    ).scalar()
+    return None if chat_id is None else get_chat(conn, int(chat_id))
+
+
+def manage_candidates(conn: Connection, user_id: int, limit: int) -> list[ChatSettings]:
+    """Active groups and channels `user_id` added the bot to or manages now, newest first.
+
+    Only candidates: whether the user and the bot are administrators there is asked of
+    Telegram at the moment of each change, never read from here.
+    """
+    current = select(managers.c.chat_id).where(managers.c.user_id == user_id)
+    ids = conn.execute(
+        select(chats.c.id)
+        .where(
+            chats.c.active.is_(True),
+            chats.c.kind != "private",
+            (chats.c.added_by == user_id) | chats.c.id.in_(current),
+        )
+        .order_by(chats.c.updated_at.desc(), chats.c.id)
+        .limit(limit)
+    ).scalars()
+    found = [get_chat(conn, int(chat_id)) for chat_id in ids]
+    return [chat for chat in found if chat is not None]

@@ -92,6 +92,16 @@ chats = Table(
     Column("last_digest_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("added_by", BigInteger),  # the user who made the bot a member or an administrator
+)
+
+# The chat a user changes from their private chat (/manage); none: their private chat.
+managers = Table(
+    "managers",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("chat_id", BigInteger, ForeignKey("chats.id", ondelete="CASCADE"), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
 )
 
 feeds = Table(

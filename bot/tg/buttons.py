@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import CallbackQuery, Update
+from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import texts
@@ -16,8 +17,8 @@ from bot.core import render
 from bot.core.render import to_plain
 from bot.errors import UserError
 from bot.tg import callback_data
-from bot.tg.admin import admin_only
-from bot.tg.replies import Context, edit, reply, replying, update_chat_id, update_user_id
+from bot.tg.manage import acts_on_chat, rights_problem, target_id
+from bot.tg.replies import Context, edit, reply, replying, update_user_id
 from bot.tg.views import (
     URL_REF,
     feeds_view,
@@ -48,7 +49,7 @@ async def latest_button(update: Update, context: Context) -> None:
     query, data = _callback(update)
     count, page = callback_data.read_latest(data)
     messages, markup, settings = await latest_view(
-        context.service, update_chat_id(update), count, page
+        context.service, target_id(update, context), count, page
     )
     await query.answer()
     await edit(update, context, messages, markup, link_previews(settings))
@@ -61,53 +62,54 @@ async def topic_button(update: Update, context: Context) -> None:
     number, ref = callback_data.read_topic(data)
     query_text = await query_from_ref(context.service, ref)
     messages, markup, settings = await topic_view(
-        context.service, update_chat_id(update), query_text, number
+        context.service, target_id(update, context), query_text, number
     )
     await query.answer()
     await edit(update, context, messages, markup, link_previews(settings))
 
 
 @replying
-@admin_only
+@acts_on_chat(change=True)
 async def follow_button(update: Update, context: Context) -> None:
     """Follow under /topic: `follow:<query ref>`."""
     query, data = _callback(update)
     query_text = await query_from_ref(context.service, callback_data.read_follow(data))
-    followed = await context.service.follow(update_chat_id(update), query_text)
+    followed = await context.service.follow(target_id(update, context), query_text)
     await query.answer(to_plain(texts.FOLLOWED.format(query=followed))[:200])
     await reply(update, context, texts.FOLLOWED.format(query=render.escape(followed)))
 
 
 @replying
-@admin_only
+@acts_on_chat(change=True)
 async def subscribe_button(update: Update, context: Context) -> None:
     """Subscribe under a link sent as plain text: `sub:<key>`."""
     query, data = _callback(update)
     url = await context.service.button_value(URL_REF, callback_data.read_subscribe(data))
-    title = await context.service.subscribe(update_chat_id(update), url, update_user_id(update))
+    chat_id, user_id = target_id(update, context), update_user_id(update)
+    title = await context.service.subscribe(chat_id, url, user_id)
     await query.answer()
     await reply(update, context, texts.SUBSCRIBED.format(title=render.escape(title)))
 
 
 @replying
-@admin_only
+@acts_on_chat(change=True)
 async def unsubscribe_button(update: Update, context: Context) -> None:
     """Remove under /feeds: `unsub:<feed id>`."""
     query, data = _callback(update)
     service = context.service
-    await service.unsubscribe_id(update_chat_id(update), callback_data.read_unsubscribe(data))
+    await service.unsubscribe_id(target_id(update, context), callback_data.read_unsubscribe(data))
     await query.answer(texts.DONE)
-    messages, markup = await feeds_view(service, update_chat_id(update))
+    messages, markup = await feeds_view(service, target_id(update, context))
     await edit(update, context, messages, markup if markup.inline_keyboard else None)
 
 
 @replying
-@admin_only
+@acts_on_chat(change=True)
 async def settings_button(update: Update, context: Context) -> None:
     """Buttons under /settings: `set:sentences:<n>`, `set:previews:on|off`, `set:digest:<m>`."""
     query, data = _callback(update)
     name, value = callback_data.read_setting(data)
-    service, chat_id = context.service, update_chat_id(update)
+    service, chat_id = context.service, target_id(update, context)
     if name == "sentences" and isinstance(value, int) and not isinstance(value, bool):
         settings = await service.set_sentences(chat_id, value)
     elif name == "previews" and isinstance(value, bool):
@@ -119,6 +121,32 @@ async def settings_button(update: Update, context: Context) -> None:
     await edit(update, context, [text], markup)
 
 
+@replying
+async def manage_button(update: Update, context: Context) -> None:
+    """A chat picked under /manage: `manage:<chat id>` (0: this private chat). The user's and
+    the bot's rights there are asked of Telegram now; a forged id changes nothing."""
+    query, data = _callback(update)
+    chat_id, user_id = callback_data.read_manage(data), update_user_id(update)
+    private = update.effective_chat
+    if user_id is None or private is None or private.type != ChatType.PRIVATE:
+        raise UserError(texts.MANAGE_PRIVATE_ONLY)
+    if chat_id in (0, user_id):
+        await context.service.set_managed_chat(user_id, None)
+        await query.answer()
+        await edit(update, context, [texts.MANAGE_BACK], None)
+        return
+    chat = await context.service.settings(chat_id)
+    if chat.kind == "private" or not chat.active:
+        raise UserError(texts.BUTTON_EXPIRED)
+    problem = await rights_problem(context, chat_id, chat.title, user_id)
+    if problem is not None:
+        raise UserError(problem)
+    await context.service.set_managed_chat(user_id, chat_id)
+    await query.answer()
+    title = render.escape(chat.title or str(chat_id))
+    await edit(update, context, [texts.MANAGE_NOW.format(title=title)], None)
+
+
 def button_handlers() -> list[BaseHandler[Update, Any, Any]]:
     """A handler per kind of button, and last one for whatever the others do not know."""
     return [
@@ -128,5 +156,6 @@ def button_handlers() -> list[BaseHandler[Update, Any, Any]]:
         CallbackQueryHandler(subscribe_button, pattern=callback_data.SUBSCRIBE),
         CallbackQueryHandler(unsubscribe_button, pattern=callback_data.UNSUBSCRIBE),
         CallbackQueryHandler(settings_button, pattern=callback_data.SETTING),
+        CallbackQueryHandler(manage_button, pattern=callback_data.MANAGE),
         CallbackQueryHandler(stale_button),
     ]

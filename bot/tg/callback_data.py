@@ -10,6 +10,7 @@ value: a forged or stale button is a `UserError` "This button has expired", neve
 - `sub:<key>`: Subscribe under a link sent as text (the URL is kept in the store under `key`)
 - `unsub:<feed id>`: Remove under /feeds
 - `set:<name>:<value>`: the /settings buttons
+- `manage:<chat id>`: a chat picked under /manage (`manage:0`: the private chat again)
 
 A topic `ref` is `q<query>` when the query fits, else `h<key>` of the query kept in the store.
 """
@@ -35,6 +36,8 @@ FOLLOW = r"^follow:"
 SUBSCRIBE = r"^sub:[0-9a-f]{16}$"
 UNSUBSCRIBE = r"^unsub:\d+$"
 SETTING = r"^set:\w+:\w+$"
+MANAGE = r"^manage:-?\d+$"
+MAX_CHAT_ID = 10**13  # Telegram chat ids have at most 52 significant bits; -100… is 13 digits
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,11 @@ def unsubscribe(feed_id: int) -> str:
 def setting(name: str, value: str | int) -> str:
     """`set:<name>:<value>`."""
     return f"set:{name}:{value}"
+
+
+def manage(chat_id: int) -> str:
+    """`manage:<chat id>`; 0 for the private chat itself."""
+    return f"manage:{chat_id}"
 
 
 def inline_ref(query: str) -> str | None:
@@ -122,6 +130,17 @@ def read_setting(data: str) -> tuple[str, int | bool | str]:
     if name == "digest" and value in DIGEST_MODES:
         return name, value
     raise UserError(texts.BUTTON_EXPIRED)
+
+
+def read_manage(data: str) -> int:
+    """The chat id of a `manage:` button (0: the private chat)."""
+    value = _parts(data, 2)[1]
+    digits = value.removeprefix("-")
+    if not digits.isascii() or not digits.isdigit() or len(digits) > 14:
+        raise UserError(texts.BUTTON_EXPIRED)
+    if int(digits) > MAX_CHAT_ID:
+        raise UserError(texts.BUTTON_EXPIRED)
+    return int(value)
 
 
 def read_ref(ref: str) -> QueryRef:

@@ -1,15 +1,27 @@
-"""Which chats the bot is in: every chat that talks to it, and the bot added or removed."""
+"""Which chats the bot is in: every chat that talks to it, and the bot added or removed.
+
+When someone makes the bot an administrator of a channel (or adds it to a group), the chat is
+recorded with who did it, and that person is told in private that it can be managed from
+there. When the bot is removed, or a channel takes its right to post, the chat is marked
+inactive, its pending deliveries are cancelled (counted and logged), and that person is told
+once.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from telegram import Update
-from telegram.constants import ChatMemberStatus
+from telegram import ChatMemberUpdated, Update
+from telegram.constants import ChatMemberStatus, ChatType
 
+from bot import texts
+from bot.core import render
+from bot.tg.manage import bot_may_post, tell
 from bot.tg.replies import Context
 
 log = logging.getLogger(__name__)
+
+_GONE = frozenset({ChatMemberStatus.LEFT, ChatMemberStatus.BANNED})
 
 
 async def track_chat(update: Update, context: Context) -> None:
@@ -30,15 +42,31 @@ async def track_chat(update: Update, context: Context) -> None:
 
 
 async def my_chat_member_command(update: Update, context: Context) -> None:
-    """The bot was added to, or removed from, a chat."""
+    """The bot was added to, promoted or demoted in, or removed from a chat."""
     change = update.my_chat_member
     if change is None:
         return
-    status = change.new_chat_member.status
     chat = change.chat
-    if status in {ChatMemberStatus.LEFT, ChatMemberStatus.BANNED}:
-        await context.service.deactivate_chat(chat.id)
-    else:
-        title = chat.title or chat.full_name or ""
-        await context.service.register_chat(chat.id, chat.type, title, activate=True)
     context.bot_data.seen_chats.pop(chat.id, None)
+    new = change.new_chat_member
+    if new.status in _GONE or not bot_may_post(new, chat.type):
+        await _removed(context, change)
+        return
+    title = chat.title or chat.full_name or ""
+    private = chat.type == ChatType.PRIVATE
+    adder = None if private else change.from_user.id
+    await context.service.register_chat(chat.id, chat.type, title, activate=True, added_by=adder)
+    old = change.old_chat_member
+    newly = old.status in _GONE or not bot_may_post(old, chat.type)
+    if adder is not None and newly and new.status == ChatMemberStatus.ADMINISTRATOR:
+        await tell(context, adder, texts.MANAGE_ADDED.format(title=render.escape(title)))
+
+
+async def _removed(context: Context, change: ChatMemberUpdated) -> None:
+    chat = change.chat
+    reason = f"the bot is {change.new_chat_member.status} in this chat"
+    removed = await context.service.remove_chat(chat.id, reason)
+    if removed.was_active and chat.type != ChatType.PRIVATE:
+        title = render.escape(removed.title or chat.title or str(chat.id))
+        text = texts.MANAGE_REMOVED.format(title=title, count=removed.cancelled)
+        await tell(context, removed.added_by, text)

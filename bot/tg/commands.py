@@ -3,7 +3,7 @@
 Each parses its arguments, calls `bot.services.commands.Service` (`context.service`, typed by
 `bot.tg.context`), and replies with the texts and keyboards of `bot.tg.views` through
 `bot.tg.replies`. A `UserError` becomes the reply; anything else goes to the error handler.
-In groups only administrators change subscriptions and settings (`bot.tg.admin`); anyone may
+In groups only administrators change subscriptions and settings (`bot.tg.manage`); anyone may
 use /latest and /topic.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
@@ -23,14 +24,15 @@ from bot.core.user_input import find_link
 from bot.errors import UserError
 from bot.services.commands import LATEST_DEFAULT, LATEST_MAX, TOPIC_WINDOW_DAYS, Service
 from bot.tg import callback_data
-from bot.tg.admin import admin_only, may_change
-from bot.tg.replies import Callback, Context, reply, replying, send, update_chat_id, update_user_id
+from bot.tg.manage import acts_on_chat, manageable, may_change, resolve_target, target_id
+from bot.tg.replies import Callback, Context, reply, replying, send, update_user_id
 from bot.tg.views import (
     URL_REF,
     digest_text,
     feeds_view,
     latest_view,
     link_previews,
+    manage_view,
     settings_view,
     stats_text,
     topic_view,
@@ -67,25 +69,25 @@ async def help_command(update: Update, context: Context) -> None:
 
 
 @replying
-@admin_only
+@acts_on_chat(change=True)
 async def subscribe_command(update: Update, context: Context) -> None:
     """/subscribe [URL or name]: the default feeds, or one feed."""
     service, args = context.service, _args(context)
     if not args:
-        names = await service.subscribe_defaults(update_chat_id(update))
+        names = await service.subscribe_defaults(target_id(update, context))
         text = texts.SUBSCRIBED_DEFAULTS.format(
             count=len(names), names=render.escape(", ".join(names))
         )
     else:
         title = await service.subscribe(
-            update_chat_id(update), " ".join(args), update_user_id(update)
+            target_id(update, context), " ".join(args), update_user_id(update)
         )
         text = texts.SUBSCRIBED.format(title=render.escape(title))
     await reply(update, context, text)
 
 
 @replying
-@admin_only
+@acts_on_chat(change=True)
 async def unsubscribe_command(update: Update, context: Context) -> None:
     """/unsubscribe name|URL|all."""
     replies = (texts.UNSUBSCRIBE_USAGE, texts.UNSUBSCRIBED_ALL, texts.UNSUBSCRIBED)
@@ -101,7 +103,7 @@ async def _remove(
     """/unsubscribe or /unfollow: remove the one named, or all; say which (usage, all, one)."""
     usage, all_text, one_text = replies
     text_arg = _required_text(context, usage)
-    name, count = await remove(context.service, update_chat_id(update), text_arg)
+    name, count = await remove(context.service, target_id(update, context), text_arg)
     text = (
         all_text.format(count=count)
         if name == "all"
@@ -111,9 +113,10 @@ async def _remove(
 
 
 @replying
+@acts_on_chat(change=False)
 async def feeds_command(update: Update, context: Context) -> None:
     """/feeds: this chat's feeds and their health, with remove buttons."""
-    messages, markup = await feeds_view(context.service, update_chat_id(update))
+    messages, markup = await feeds_view(context.service, target_id(update, context))
     await send(update, context, messages, markup if markup.inline_keyboard else None)
 
 
@@ -134,7 +137,7 @@ async def latest_command(update: Update, context: Context) -> None:
     """/latest [N]: the newest N stories of this chat's feeds (or all feeds), with paging."""
     count = _parse_count(_args(context))
     messages, markup, settings = await latest_view(
-        context.service, update_chat_id(update), count, 0
+        context.service, target_id(update, context), count, 0
     )
     await send(update, context, messages, markup, link_previews(settings))
 
@@ -144,22 +147,22 @@ async def topic_command(update: Update, context: Context) -> None:
     """/topic <query>: matching stories from every feed, best first, with a Follow button."""
     text_arg = _required_text(context, texts.TOPIC_USAGE)
     messages, markup, settings = await topic_view(
-        context.service, update_chat_id(update), text_arg, 0
+        context.service, target_id(update, context), text_arg, 0
     )
     await send(update, context, messages, markup, link_previews(settings))
 
 
 @replying
-@admin_only
+@acts_on_chat(change=True)
 async def follow_command(update: Update, context: Context) -> None:
     """/follow <query>: push matching stories from every feed."""
     text_arg = _required_text(context, texts.FOLLOW_USAGE)
-    query = await context.service.follow(update_chat_id(update), text_arg)
+    query = await context.service.follow(target_id(update, context), text_arg)
     await reply(update, context, texts.FOLLOWED.format(query=render.escape(query)))
 
 
 @replying
-@admin_only
+@acts_on_chat(change=True)
 async def unfollow_command(update: Update, context: Context) -> None:
     """/unfollow <query>|all."""
     replies = (texts.UNFOLLOW_USAGE, texts.UNFOLLOWED_ALL, texts.UNFOLLOWED)
@@ -167,9 +170,10 @@ async def unfollow_command(update: Update, context: Context) -> None:
 
 
 @replying
+@acts_on_chat(change=False)
 async def topics_command(update: Update, context: Context) -> None:
     """/topics: the topics this chat follows."""
-    topics = await context.service.topics(update_chat_id(update))
+    topics = await context.service.topics(target_id(update, context))
     if not topics:
         await reply(update, context, texts.NO_TOPICS)
         return
@@ -177,31 +181,60 @@ async def topics_command(update: Update, context: Context) -> None:
 
 
 @replying
-@admin_only
+@acts_on_chat(change=True)
 async def digest_command(update: Update, context: Context) -> None:
     """/digest instant | daily HH:MM[,HH:MM] | off."""
-    settings = await context.service.set_digest(update_chat_id(update), _args(context))
+    settings = await context.service.set_digest(target_id(update, context), _args(context))
     await reply(update, context, digest_text(settings))
 
 
 @replying
+@acts_on_chat(change=False)
 async def timezone_command(update: Update, context: Context) -> None:
     """/timezone <IANA name>: show it without argument; set it (admins in groups)."""
     service, args = context.service, _args(context)
     if len(args) != 1:
-        current = (await service.settings(update_chat_id(update))).timezone
+        current = (await service.settings(target_id(update, context))).timezone
         raise UserError(texts.TIMEZONE_USAGE.format(tz=render.escape(current)))
-    if not await may_change(update, context):
+    target = context.target
+    if target is not None and not target.managed and not await may_change(update, context):
         raise UserError(texts.ADMINS_ONLY)
-    settings = await service.set_timezone(update_chat_id(update), args[0])
+    if target is not None:
+        context.target = replace(target, change=True)
+    settings = await service.set_timezone(target_id(update, context), args[0])
     await reply(update, context, texts.TIMEZONE_SET.format(tz=render.escape(settings.timezone)))
 
 
 @replying
+@acts_on_chat(change=False)
 async def settings_command(update: Update, context: Context) -> None:
     """/settings: summary length, link previews and digest mode, with buttons."""
-    settings = await context.service.settings(update_chat_id(update))
+    settings = await context.service.settings(target_id(update, context))
     text, markup = settings_view(settings)
+    await reply(update, context, text, markup=markup)
+
+
+@replying
+async def manage_command(update: Update, context: Context) -> None:
+    """/manage [@channel]: pick the group or channel this private chat changes.
+
+    Lists, as buttons, the chats the user added the bot to (or manages now) where Telegram
+    says, asked now, that the user is an administrator and the bot may post.
+    """
+    chat, user_id = update.effective_chat, update_user_id(update)
+    if chat is None or chat.type != ChatType.PRIVATE or user_id is None:
+        raise UserError(texts.MANAGE_PRIVATE_ONLY)
+    args = _args(context)
+    if args:  # /manage @channel: pick that one directly
+        target, _ = await resolve_target(update, context, args[:1])
+        if not target.managed:
+            raise UserError(texts.MANAGE_UNKNOWN_CHAT.format(name=render.escape(args[0][:65])))
+        await context.service.set_managed_chat(user_id, target.chat_id)
+        title = render.escape(target.title or str(target.chat_id))
+        await reply(update, context, texts.MANAGE_NOW.format(title=title))
+        return
+    chats = await manageable(context, user_id)
+    text, markup = manage_view(chats)
     await reply(update, context, text, markup=markup)
 
 
@@ -261,6 +294,25 @@ async def private_text(update: Update, context: Context) -> None:
     await reply(update, context, text, markup=InlineKeyboardMarkup([[button]]))
 
 
+async def channel_command(update: Update, context: Context) -> None:
+    """A command posted in a channel (PTB's CommandHandler does not see channel posts): run
+    as in a group; a channel post has no sender, and only administrators can post."""
+    message = update.channel_post
+    if message is None or not message.text or not message.text.startswith("/"):
+        return
+    first, *rest = message.text.split()
+    name, _, addressed = first[1:].partition("@")
+    if addressed and addressed.lower() != (context.bot.username or "").lower():
+        return
+    callback = COMMAND_CALLBACKS.get(name.lower())
+    if callback is None or name.lower() in _NOT_IN_CHANNELS:
+        return  # a channel's readers would see the answer: an unknown command stays quiet
+    context.args = rest
+    await callback(update, context)
+
+
+_NOT_IN_CHANNELS = frozenset({"manage", "stats"})
+
 COMMAND_CALLBACKS: dict[str, Callback] = {
     "start": start_command,
     "help": help_command,
@@ -275,5 +327,6 @@ COMMAND_CALLBACKS: dict[str, Callback] = {
     "digest": digest_command,
     "timezone": timezone_command,
     "settings": settings_command,
+    "manage": manage_command,
     "stats": stats_command,
 }

@@ -13,10 +13,10 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
+from bot.core.models import ChatTarget
 from bot.services.commands import Service
 from bot.services.compaction import Compactor
 from bot.services.pipeline import Pipeline
-from bot.tg.admin_cache import AdminCache
 
 
 @dataclass
@@ -26,12 +26,14 @@ class BotData:
     service: Service | None = None
     compactor: Compactor | None = None
     pipeline: Pipeline | None = None  # the running bot only
-    admin_cache: AdminCache = field(default_factory=AdminCache)
     seen_chats: dict[int, str] = field(default_factory=dict)  # chat id → title last stored
 
 
 class CustomContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
     """The context handlers and jobs get, with the shared services typed."""
+
+    # The chat this update's handler acts on, once `bot.tg.manage.acts_on_chat` resolved it.
+    target: ChatTarget | None = None
 
     @property
     def service(self) -> Service:

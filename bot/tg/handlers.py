@@ -17,7 +17,7 @@ from bot import texts
 from bot.core.render import to_plain
 from bot.tg.buttons import button_handlers
 from bot.tg.chats import my_chat_member_command, track_chat
-from bot.tg.commands import COMMAND_CALLBACKS, private_text, unknown_command
+from bot.tg.commands import COMMAND_CALLBACKS, channel_command, private_text, unknown_command
 from bot.tg.replies import Context
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ def build_handlers() -> dict[int, list[BaseHandler[Update, Any, Any]]]:
         CommandHandler(name, callback) for name, callback in COMMAND_CALLBACKS.items()
     ]
     others: list[BaseHandler[Update, Any, Any]] = [
+        MessageHandler(filters.UpdateType.CHANNEL_POST & filters.COMMAND, channel_command),
         MessageHandler(filters.COMMAND, unknown_command),
         MessageHandler(_PRIVATE_TEXT, private_text),
         ChatMemberHandler(my_chat_member_command, ChatMemberHandler.MY_CHAT_MEMBER),

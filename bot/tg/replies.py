@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import replace
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.core.render import to_plain
+from bot import texts
+from bot.core.render import MESSAGE_LIMIT, escape, to_plain, utf16_length
 from bot.errors import UserError
 from bot.tg.context import CustomContext
 
@@ -46,7 +48,7 @@ async def send(
     """Send messages to the update's chat (and forum topic), the keyboard under the last one."""
     message = update.effective_message
     thread = message.message_thread_id if message and message.is_topic_message else None
-    for i, text in enumerate(messages):
+    for i, text in enumerate(noted(context, messages)):
         await context.bot.send_message(
             update_chat_id(update),
             text,
@@ -72,6 +74,7 @@ async def edit(
     """Replace the button's message with the first message; send any others after it."""
     query = update.callback_query
     assert query is not None
+    messages = noted(context, messages)
     last = len(messages) == 1
     try:
         await query.edit_message_text(
@@ -87,6 +90,20 @@ async def edit(
         await send(update, context, messages[1:], markup, previews)
 
 
+def noted(context: Context, messages: Sequence[str]) -> list[str]:
+    """The messages, the last one saying which chat they were for when it is managed from a
+    private chat ("Changed for: Morning Brief"); a note that does not fit goes on its own."""
+    target = context.target
+    if target is None or not target.managed or not messages:
+        return list(messages)
+    note = texts.CHANGED_FOR if target.change else texts.SHOWN_FOR
+    note = note.format(title=escape(target.title or str(target.chat_id)))
+    last = messages[-1] + note
+    if utf16_length(to_plain(last)) > MESSAGE_LIMIT or len(last) > 2 * MESSAGE_LIMIT:
+        return [*messages, note.strip()]
+    return [*messages[:-1], last]
+
+
 def replying(func: Callback) -> Callback:
     """Turn a UserError raised by the handler into a reply (or a button alert)."""
 
@@ -95,6 +112,8 @@ def replying(func: Callback) -> Callback:
         try:
             await func(update, context)
         except UserError as exc:
+            if context.target is not None:  # nothing was changed: say only whom it was for
+                context.target = replace(context.target, change=False)
             if update.callback_query is not None:
                 alert = to_plain(str(exc))  # Telegram takes at most 200 characters here
                 alert = alert if len(alert) <= 200 else alert[:199] + "…"

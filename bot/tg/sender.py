@@ -92,8 +92,13 @@ class TelegramSender:
         return SendOutcome("sent", message.message_id)
 
 
+# 400s that mean the bot may not post in the chat at all (a channel that took its rights):
+# like a block, the chat's deliveries are cancelled, not retried.
+_CANNOT_POST = ("chat not found", "need administrator rights", "not enough rights to send")
+
+
 def _bad_request(exc: BadRequest) -> SendOutcome:
-    if "chat not found" in exc.message.lower():
+    if any(reason in exc.message.lower() for reason in _CANNOT_POST):
         return SendOutcome("blocked", error=exc.message)
     return SendOutcome("failed", error=exc.message)
 

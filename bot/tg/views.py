@@ -144,6 +144,23 @@ async def topic_view(
     return messages, InlineKeyboardMarkup([row, follow] if row else [follow]), settings
 
 
+def manage_view(chats: list[ChatSettings]) -> tuple[str, InlineKeyboardMarkup]:
+    """Build /manage: a button per chat the user may manage, and one for the private chat."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                button_label("{name}", chat.title or str(chat.chat_id)),
+                callback_data=callback_data.manage(chat.chat_id),
+            )
+        ]
+        for chat in chats
+    ]
+    rows.append(
+        [InlineKeyboardButton(texts.MANAGE_THIS_CHAT, callback_data=callback_data.manage(0))]
+    )
+    return (texts.MANAGE_PICK if chats else texts.MANAGE_NONE), InlineKeyboardMarkup(rows)
+
+
 def topics_messages(topics: list[str]) -> list[str]:
     """Build /topics: the followed topics, numbered (there is at least one)."""
     lines = [f"{n}. <code>{render.escape(q)}</code>" for n, q in enumerate(topics, 1)]

@@ -42,6 +42,7 @@ from tests.support.outage import (
 )
 from tests.support.sender_proc import open_bot
 from tests.support.tg_api import BotApiStandIn
+from tests.support.tg_updates import BOT_ID
 
 # Fast limits: pacing is not what most of these tests are about, but the stand-in still
 # enforces flood limits and our pacing must stay under them.
@@ -186,6 +187,52 @@ async def test_digest_at_its_scheduled_time_in_the_chats_timezone(
         (8, "America/New_York"),
         (19, "America/New_York"),
     ]
+
+
+CHANNEL, EVENING = -1002000000042, -1002000000043
+
+
+async def test_a_channel_gets_its_pushes_and_its_digest_at_its_local_time(
+    store: Store, api: BotApiStandIn, sender: TelegramSender
+) -> None:
+    for channel, title in ((CHANNEL, "Morning Brief"), (EVENING, "Evening Brief")):
+        api.set_chat(channel, "channel", title)
+        api.set_admins(channel, [BOT_ID])
+
+    def _seed(conn: Connection) -> None:
+        add_chat(conn, CHANNEL, kind="channel")
+        add_chat(conn, EVENING, kind="channel", mode="daily", times="18:00", tz="Asia/Tokyo")
+        wire = add_feed(conn, "Wire")
+        subscribe(conn, [CHANNEL, EVENING], wire)
+        add_story(conn, "one", [wire])
+        add_story(conn, "two", [wire])
+
+    store.write_sync(_seed)
+    dispatcher = _dispatcher(store, sender)
+    now = datetime(2026, 11, 25, 8, 30, tzinfo=UTC)  # 17:30 in Tokyo
+    assert await dispatcher.match_ready(now) == 4
+    assert (await dispatcher.send_due(now)).sent == 2  # the push: both stories, one message
+    [push] = api.sent_messages(CHANNEL)
+    assert "Story one" in _text(push)
+    assert "Story two" in _text(push)
+    assert api.sent_messages(EVENING) == []
+    report = await dispatcher.send_due(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))  # 18:00 Tokyo
+    assert (report.messages, report.sent) == (1, 2)
+    [digest] = api.sent_messages(EVENING)
+    assert _text(digest).startswith("Your digest")
+    assert api.counts()["too_many_requests"] == 0
+
+
+async def test_a_channel_that_took_the_bots_right_to_post_is_cancelled_not_retried(
+    store: Store, api: BotApiStandIn, sender: TelegramSender
+) -> None:
+    api.set_chat(CHANNEL, "channel", "Morning Brief")  # the bot is no administrator there
+    store.write_sync(seed_fanout, [7, CHANNEL], 1)
+    await _deliver_all(_dispatcher(store, sender))
+    states = store.read_sync(delivery_states)
+    assert {c: v for (c, _), v in states.items()} == {7: "sent", CHANNEL: "cancelled"}
+    active = store.read_sync(lambda c: dict(c.execute(select(chats.c.id, chats.c.active)).all()))
+    assert active[CHANNEL] is False
 
 
 async def test_restart_between_writing_and_sending_sends_each_once(

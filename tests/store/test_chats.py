@@ -7,12 +7,16 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import Connection, select
 
 from bot.core.models import ChatSettings
 from bot.store import chats as q
 from bot.store import stats as stats_queries
+from bot.store.deliveries import add_delivery
 from bot.store.engine import Store
 from bot.store.feeds import add_feed, feed_by_id
+from bot.store.schema import deliveries
+from tests.support.story_data import add_story
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -150,3 +154,46 @@ async def test_concurrent_topics_never_pass_the_limit(store: Store) -> None:
     )
     assert results.count("added") == 3
     assert len(store.read_sync(q.list_topics, 1)) == 3
+
+
+def test_who_added_a_channel_and_who_manages_it(store: Store) -> None:
+    store.write_sync(q.register_chat, -100, "channel", "Brief", NOW, activate=True, added_by=1)
+    store.write_sync(q.register_chat, -101, "channel", "Other", NOW, activate=True, added_by=2)
+    store.write_sync(q.register_chat, -100, "channel", "Brief", NOW, activate=False)
+    brief = store.read_sync(q.get_chat, -100)
+    assert brief is not None
+    assert brief.added_by == 1  # a later message in the chat keeps who added the bot
+    assert [c.chat_id for c in store.read_sync(q.manage_candidates, 1, 20)] == [-100]
+    assert store.read_sync(q.managed_chat, 1) is None
+    store.write_sync(q.set_manager, 1, -101, NOW)  # picked by id after Telegram said yes
+    assert store.read_sync(q.managed_chat, 1).chat_id == -101  # type: ignore[union-attr]
+    assert {c.chat_id for c in store.read_sync(q.manage_candidates, 1, 20)} == {-100, -101}
+    store.write_sync(q.set_manager, 1, None, NOW)
+    assert store.read_sync(q.managed_chat, 1) is None
+
+
+def test_removing_a_chat_cancels_its_deliveries_and_says_it_once(store: Store) -> None:
+    store.write_sync(q.register_chat, -100, "channel", "Brief", NOW, activate=True, added_by=1)
+    store.write_sync(q.set_manager, 1, -100, NOW)
+
+    def seed(conn: Connection) -> None:
+        for n in range(2):
+            add_delivery(conn, -100, add_story(conn, f"S{n}"), NOW, "feed:1", NOW)
+        add_delivery(conn, -5, add_story(conn, "Group story"), NOW, "feed:1", NOW)
+
+    store.write_sync(seed)
+    first = store.write_sync(q.remove_chat, -100, NOW, "the bot is left in this chat")
+    assert (first.was_active, first.cancelled, first.added_by, first.title) == (
+        True,
+        2,
+        1,
+        "Brief",
+    )
+    again = store.write_sync(q.remove_chat, -100, NOW, "the bot is kicked in this chat")
+    assert (again.was_active, again.cancelled) == (False, 0)
+    assert store.read_sync(q.managed_chat, 1) is None
+    states = store.read_sync(
+        lambda conn: sorted(conn.execute(select(deliveries.c.chat_id, deliveries.c.state)).all())
+    )
+    assert states == [(-100, "cancelled"), (-100, "cancelled"), (-5, "pending")]
+    assert store.write_sync(q.remove_chat, -999, NOW, "x").was_active is False

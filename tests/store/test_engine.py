@@ -179,10 +179,17 @@ def test_upgrade_from_the_first_revision_keeps_rows(db_url: str) -> None:
             insert(feeds).values(url="https://news.example.org/rss", created_at=NOW)
         )
     )
+    store.write_sync(
+        lambda conn: conn.execute(
+            insert(chats).values(id=-100, kind="channel", created_at=NOW, updated_at=NOW)
+        )
+    )
     store.upgrade()
     assert current_revision(store.engine) == head_revision()
     row = store.read_sync(lambda conn: conn.execute(select(feeds)).one())
     assert (row.url, row.content_hash, row.status) == ("https://news.example.org/rss", None, "new")
+    chat = store.read_sync(lambda conn: conn.execute(select(chats)).one())
+    assert (chat.id, chat.kind, chat.added_by) == (-100, "channel", None)
     store.close()
 
 

@@ -28,9 +28,10 @@ def add_chat(
     times: str = "",
     tz: str = "UTC",
     active: bool = True,
+    kind: str = "",
 ) -> int:
-    """A chat; negative ids are groups, as in Telegram."""
-    kind = "private" if chat_id > 0 else "supergroup"
+    """A chat; negative ids are groups (or channels, with `kind`), as in Telegram."""
+    kind = kind or ("private" if chat_id > 0 else "supergroup")
     conn.execute(
         insert(chats).values(
             id=chat_id,

@@ -101,6 +101,7 @@ class BotApiMethods:
         markup = check_markup(params.get("reply_markup"))
         preview = check_preview(params.get("link_preview_options"))
         with self._lock:
+            self._check_may_post(chat_id)
             self._admit(chat_id)
             message_id = self._next_message_id.get(chat_id, 0) + 1
             self._next_message_id[chat_id] = message_id
@@ -121,6 +122,14 @@ class BotApiMethods:
                 }
             )
         return message
+
+    def _check_may_post(self, chat_id: int) -> None:
+        """In a channel only administrators with can_post_messages post (lock held)."""
+        if self._chat_type(chat_id) != "channel":
+            return
+        info = self._chats.get(chat_id)
+        if info is None or self.bot_id not in info.admins or self.bot_id in info.cannot_post:
+            raise ApiError(400, "Bad Request: need administrator rights in the channel chat")
 
     def _admit(self, chat_id: int) -> None:
         """Apply forced 429s and the flood limits (lock held)."""
@@ -216,6 +225,10 @@ class BotApiMethods:
         chat_id = params.get("chat_id")
         if chat_id is None or chat_id == "":
             raise ApiError(400, "Bad Request: chat_id is empty")
+        if isinstance(chat_id, str) and chat_id.startswith("@"):
+            with self._lock:
+                named = [c for c, i in self._chats.items() if i.username == chat_id[1:]]
+            chat_id = named[0] if named else None
         if not isinstance(chat_id, int) or isinstance(chat_id, bool):
             raise ApiError(400, "Bad Request: chat not found")
         with self._lock:
@@ -237,7 +250,10 @@ class BotApiMethods:
 
     def _chat_json(self, chat_id: int) -> dict[str, Any]:
         info = self._chats.get(chat_id)
-        return make_chat(chat_id, self._chat_type(chat_id), info.title if info else None)
+        chat = make_chat(chat_id, self._chat_type(chat_id), info.title if info else None)
+        if info is not None and info.username:
+            chat["username"] = info.username
+        return chat
 
     def _member_json(self, chat_id: int, user_id: int) -> dict[str, Any]:
         info = self._chats.get(chat_id)
@@ -251,7 +267,12 @@ class BotApiMethods:
             status = "creator"
         elif info is not None and user_id in info.admins:
             status = "administrator"
-        return make_chat_member(user, status)
+        if self._chat_type(chat_id) == "channel" and status == "member":
+            status = "left"  # a channel's subscribers are not members the API tells of
+        can_post = info is None or user_id not in info.cannot_post
+        return make_chat_member(
+            user, status, channel=self._chat_type(chat_id) == "channel", can_post=can_post
+        )
 
     def _message_json(
         self,

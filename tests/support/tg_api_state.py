@@ -61,6 +61,8 @@ class _ChatInfo:
     title: str | None = None
     admins: list[int] = field(default_factory=list)
     creator_id: int | None = None
+    username: str | None = None  # a public chat's @name, without the @
+    cannot_post: set[int] = field(default_factory=set)  # channel admins without can_post_messages
 
 
 class BotApiState(BotApiMethods):
@@ -154,11 +156,19 @@ class BotApiState(BotApiMethods):
             self._migrated[old_id] = new_id
             self._chats.setdefault(new_id, _ChatInfo("supergroup"))
 
-    def set_chat(self, chat_id: int, chat_type: str, title: str | None = None) -> None:
-        """Declare a chat's type (private, group, supergroup, channel) and title."""
+    def set_chat(
+        self, chat_id: int, chat_type: str, title: str | None = None, username: str | None = None
+    ) -> None:
+        """Declare a chat's type (private, group, supergroup, channel), title and @username."""
         with self._lock:
             info = self._chats.setdefault(chat_id, _ChatInfo(chat_type))
-            info.chat_type, info.title = chat_type, title
+            info.chat_type, info.title, info.username = chat_type, title, username
+
+    def set_can_post(self, chat_id: int, user_id: int, allowed: bool) -> None:
+        """Give or take a channel administrator's can_post_messages right."""
+        with self._lock:
+            info = self._chats.setdefault(chat_id, _ChatInfo("channel"))
+            (info.cannot_post.discard if allowed else info.cannot_post.add)(user_id)
 
     def set_admins(
         self, chat_id: int, user_ids: list[int], *, creator_id: int | None = None

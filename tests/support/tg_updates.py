@@ -110,6 +110,17 @@ def command_update(
     return message_update(text, update_id=update_id, **message)
 
 
+def channel_post_update(
+    text: str, *, chat_id: int, title: str | None = None, update_id: int | None = None
+) -> dict:
+    """An Update with a post in a channel: no sender, the channel as `sender_chat`."""
+    message = make_message(text, chat_id=chat_id, chat_type="channel")
+    del message["from"]
+    message["chat"] = make_chat(chat_id, "channel", title)
+    message["sender_chat"] = message["chat"]
+    return _update({"channel_post": message}, update_id)
+
+
 def callback_query_update(
     data: str,
     *,
@@ -142,6 +153,8 @@ def my_chat_member_update(
     old_status: str = "left",
     user_id: int = USER_ID,
     chat_type: str | None = None,
+    title: str | None = None,
+    can_post: bool = True,
     bot_id: int = BOT_ID,
     bot_username: str = BOT_USERNAME,
     date: int | None = None,
@@ -149,23 +162,31 @@ def my_chat_member_update(
 ) -> dict:
     """An Update telling that the bot's status in a chat changed (added, kicked, blocked)."""
     bot = make_bot_user(bot_id, bot_username)
+    channel = chat_type == "channel"
     member = {
-        "chat": make_chat(chat_id, chat_type),
+        "chat": make_chat(chat_id, chat_type, title),
         "from": make_user(user_id),
         "date": date if date is not None else int(time.time()),
-        "old_chat_member": make_chat_member(bot, old_status),
-        "new_chat_member": make_chat_member(bot, new_status),
+        "old_chat_member": make_chat_member(bot, old_status, channel=channel),
+        "new_chat_member": make_chat_member(bot, new_status, channel=channel, can_post=can_post),
     }
     return _update({"my_chat_member": member}, update_id)
 
 
-def make_chat_member(user: dict, status: str) -> dict:
-    """A ChatMember dict in the Bot API shape of its status (creator, administrator, member...)."""
+def make_chat_member(
+    user: dict, status: str, *, channel: bool = False, can_post: bool = True
+) -> dict:
+    """A ChatMember dict in the Bot API shape of its status (creator, administrator, member...).
+
+    A channel administrator also carries `can_post_messages` and `can_edit_messages`.
+    """
     member: dict[str, Any] = {"user": user, "status": status}
     if status == "creator":
         member["is_anonymous"] = False
     elif status == "administrator":
         member.update(dict.fromkeys(_ADMIN_RIGHTS, True), can_be_edited=False, is_anonymous=False)
+        if channel:
+            member.update(can_post_messages=can_post, can_edit_messages=True)
     elif status == "kicked":
         member["until_date"] = 0
     return member

@@ -7,187 +7,45 @@ test); replies are read back from the stand-in, which validates them like Telegr
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import socket
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import Connection, select, update
-from telegram import Update
-from telegram.ext import Application
 
 from bot import texts
 from bot.app import build_application, webhook_options
-from bot.config import CatalogueFeed, Config, FetchConfig, StorageConfig, TelegramConfig
 from bot.core.render import MESSAGE_LIMIT
 from bot.net.fetcher import HttpFetcher
 from bot.services.commands import FETCH_BURST
 from bot.store.chats import get_chat, list_topics, subscribed_feed_ids
-from bot.store.engine import Store
 from bot.store.schema import feeds, settings
-from bot.tg.admin_cache import AdminCache
-from tests.support.databases import sqlite_url
 from tests.support.feed_server import FeedServer
 from tests.support.listener import CountingListener
 from tests.support.seed import SEED
 from tests.support.story_data import add_feed, add_story
 from tests.support.tg_api import BotApiStandIn
+from tests.support.tg_bot import PRIVATE, Bot, buttons, running_bot
 from tests.support.tg_html import utf16_len, validate_telegram_html
 from tests.support.tg_updates import (
-    BOT_TOKEN,
     BOT_USERNAME,
     GROUP_CHAT_ID,
     SUPERGROUP_CHAT_ID,
-    USER_ID,
-    callback_query_update,
     command_update,
     make_chat,
     message_update,
     my_chat_member_update,
 )
 
-PRIVATE = USER_ID  # a private chat's id is its user's id
 MEMBER = 2002  # a group member who is not an administrator
 STRANGER = 3003  # a private user who is not a bot admin
 GROUPS = (GROUP_CHAT_ID, SUPERGROUP_CHAT_ID)
-
-
-@dataclass
-class Bot:
-    """The application under test, its stand-in and store."""
-
-    app: Application[Any, Any, Any, Any, Any, Any]
-    api: BotApiStandIn
-    store: Store
-    feeds: FeedServer
-    config: Config
-    update_id: int = 0
-
-    async def feed(self, update: dict[str, Any]) -> None:
-        """Process one update dict as if Telegram had sent it."""
-        self.update_id += 1
-        update.setdefault("update_id", self.update_id)
-        await self.app.process_update(Update.de_json(update, self.app.bot))
-
-    async def command(
-        self, name: str, args: str = "", *, chat: int = PRIVATE, user: int = USER_ID, **kw: Any
-    ) -> list[dict[str, Any]]:
-        """Send `/name args` in `chat` from `user`; the messages the bot sent in reply."""
-        before = len(self.api.sent_messages(chat))
-        await self.feed(command_update(name, args, chat_id=chat, user_id=user, **kw))
-        return self.api.sent_messages(chat)[before:]
-
-    async def say(self, text: str, *, chat: int = PRIVATE) -> list[dict[str, Any]]:
-        """Send plain text (no command) in `chat`; the messages the bot sent in reply."""
-        before = len(self.api.sent_messages(chat))
-        await self.feed(message_update(text, chat_id=chat))
-        return self.api.sent_messages(chat)[before:]
-
-    async def text(self, name: str, args: str = "", **kw: Any) -> str:
-        """The plain text of the single reply to a command."""
-        [reply] = await self.command(name, args, **kw)
-        return str(reply["plain_text"])
-
-    async def press(
-        self, data: str, message: dict[str, Any], *, user: int = USER_ID
-    ) -> list[dict[str, Any]]:
-        """Press a button of `message` (a sent message); new messages sent after it."""
-        chat = message["chat_id"]
-        before = len(self.api.sent_messages(chat))
-        await self.feed(
-            callback_query_update(
-                data,
-                chat_id=chat,
-                user_id=user,
-                message_id=message["message_id"],
-                message_text=message["plain_text"],
-            )
-        )
-        return self.api.sent_messages(chat)[before:]
-
-    def current(self, message: dict[str, Any]) -> dict[str, Any]:
-        """The message as it is now, after edits."""
-        found = self.api.message(message["chat_id"], message["message_id"])
-        assert found is not None
-        return found
-
-
-def buttons(message: dict[str, Any]) -> dict[str, str]:
-    """Button text → callback data of a message's inline keyboard."""
-    markup = message.get("reply_markup") or {}
-    return {
-        b["text"]: b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row
-    }
-
-
-@pytest.fixture
-def api() -> Iterator[BotApiStandIn]:
-    """The Bot API stand-in, with USER_ID administrator of both groups."""
-    with BotApiStandIn() as api:
-        for group in GROUPS:
-            api.set_admins(group, [USER_ID])
-        yield api
-
-
-@pytest.fixture
-def feed_server() -> Iterator[FeedServer]:
-    """Feeds and pages on 127.0.0.1."""
-    with FeedServer() as server:
-        yield server
-
-
-@contextlib.asynccontextmanager
-async def running_bot(
-    api: BotApiStandIn, feed_server: FeedServer, tmp_path: Path, *, guarded: bool = False
-) -> AsyncIterator[Bot]:
-    """The real Application against the stand-in, with an empty store.
-
-    `guarded` turns the address guard on (as deployed); tests then reach no loopback server.
-    """
-    config = Config(
-        telegram=TelegramConfig(
-            token=BOT_TOKEN,
-            api_url=api.base_url,
-            admins=(USER_ID,),
-            max_feeds_per_chat=3,
-            max_topics_per_chat=2,
-        ),
-        storage=StorageConfig(url=sqlite_url(tmp_path)),
-        fetch=FetchConfig(
-            allow_private_networks=not guarded, connect_timeout_s=2, read_timeout_s=2
-        ),
-        feeds=(
-            CatalogueFeed(
-                url=feed_server.url_for("/feeds/atom10.xml"), name="World", default=True
-            ),
-            CatalogueFeed(url=feed_server.url_for("/feeds/rss091.xml"), name="Tech"),
-        ),
-    )
-    store = Store(config.storage.url)
-    store.upgrade()
-    app = build_application(config, store, HttpFetcher(config.fetch))
-    await app.initialize()
-    assert app.post_init is not None
-    await app.post_init(app)
-    yield Bot(app, api, store, feed_server, config)
-    await app.shutdown()
-    assert app.post_shutdown is not None
-    await app.post_shutdown(app)
-
-
-@pytest.fixture
-async def bot(api: BotApiStandIn, feed_server: FeedServer, tmp_path: Path) -> AsyncIterator[Bot]:
-    """The real Application, initialised against the stand-in, with an empty store."""
-    async with running_bot(api, feed_server, tmp_path) as running:
-        yield running
 
 
 def _seed_stories(conn: Connection) -> dict[str, int]:
@@ -351,9 +209,14 @@ async def test_group_members_read_but_only_admins_change(bot: Bot, group: int) -
     answer = bot.api.calls_of("answerCallbackQuery")[-1].params
     assert answer["show_alert"] in (True, "true")
     assert bot.store.read_sync(get_chat, group).summary_sentences == 3  # type: ignore[union-attr]
-    # getChatMember is cached briefly: one call per (chat, user).
-    members = [c for c in bot.api.calls_of("getChatMember") if c.params["chat_id"] == group]
-    assert len({(c.params["chat_id"], c.params["user_id"]) for c in members}) == len(members)
+    # Rights are asked of Telegram at every change, never cached: a demoted admin is refused
+    # at once.
+    asked = len(bot.api.calls_of("getChatMember"))
+    assert "daily" in await bot.text("digest", "daily 07:00", chat=group)
+    assert len(bot.api.calls_of("getChatMember")) == asked + 1
+    bot.api.set_admins(group, [])
+    assert await bot.text("digest", "off", chat=group) == texts.ADMINS_ONLY
+    assert bot.store.read_sync(get_chat, group).digest_mode == "daily"  # type: ignore[union-attr]
 
 
 # Stories
@@ -700,24 +563,6 @@ async def test_webhook_mode_with_secret_token(bot: Bot) -> None:
     finally:
         await bot.app.updater.stop()
         await bot.app.stop()
-
-
-def test_admin_cache_expires_and_prunes() -> None:
-    now = [0.0]
-    cache = AdminCache(ttl_s=60, clock=lambda: now[0])
-    cache.put(-100, 1, True)
-    assert cache.get(-100, 1) is True
-    assert cache.get(-100, 2) is None
-    now[0] = 59.9
-    assert cache.get(-100, 1) is True
-    now[0] = 60.0
-    assert cache.get(-100, 1) is None  # a demoted admin is asked again after a minute
-    for user in range(10_000):
-        cache.put(-100, user, False)
-    now[0] = 200.0
-    cache.put(-100, -1, True)  # the 10,001st entry drops every expired one
-    assert len(cache) == 1
-    assert cache.get(-100, -1) is True
 
 
 async def test_a_link_sent_as_text_offers_a_subscribe_button(bot: Bot) -> None:

@@ -1,0 +1,140 @@
+"""The real Application against the Bot API stand-in, driven by updates (for tests/tg/).
+
+`running_bot` builds it as the running bot does, on an empty SQLite store; `Bot` feeds it
+updates with `application.process_update()` and reads the replies back from the stand-in.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.config import CatalogueFeed, Config, FetchConfig, StorageConfig, TelegramConfig
+from bot.net.fetcher import HttpFetcher
+from bot.store.engine import Store
+from tests.support.databases import sqlite_url
+from tests.support.feed_server import FeedServer
+from tests.support.tg_api import BotApiStandIn
+from tests.support.tg_updates import (
+    BOT_TOKEN,
+    USER_ID,
+    callback_query_update,
+    command_update,
+    message_update,
+)
+
+PRIVATE = USER_ID  # a private chat's id is its user's id
+
+
+@dataclass
+class Bot:
+    """The application under test, its stand-in and store."""
+
+    app: Application[Any, Any, Any, Any, Any, Any]
+    api: BotApiStandIn
+    store: Store
+    feeds: FeedServer
+    config: Config
+    update_id: int = 0
+
+    async def feed(self, update: dict[str, Any]) -> None:
+        """Process one update dict as if Telegram had sent it."""
+        self.update_id += 1
+        update.setdefault("update_id", self.update_id)
+        await self.app.process_update(Update.de_json(update, self.app.bot))
+
+    async def command(
+        self, name: str, args: str = "", *, chat: int = PRIVATE, user: int = USER_ID, **kw: Any
+    ) -> list[dict[str, Any]]:
+        """Send `/name args` in `chat` from `user`; the messages the bot sent in reply."""
+        before = len(self.api.sent_messages(chat))
+        await self.feed(command_update(name, args, chat_id=chat, user_id=user, **kw))
+        return self.api.sent_messages(chat)[before:]
+
+    async def say(self, text: str, *, chat: int = PRIVATE) -> list[dict[str, Any]]:
+        """Send plain text (no command) in `chat`; the messages the bot sent in reply."""
+        before = len(self.api.sent_messages(chat))
+        await self.feed(message_update(text, chat_id=chat))
+        return self.api.sent_messages(chat)[before:]
+
+    async def text(self, name: str, args: str = "", **kw: Any) -> str:
+        """The plain text of the single reply to a command."""
+        [reply] = await self.command(name, args, **kw)
+        return str(reply["plain_text"])
+
+    async def press(
+        self, data: str, message: dict[str, Any], *, user: int = USER_ID
+    ) -> list[dict[str, Any]]:
+        """Press a button of `message` (a sent message); new messages sent after it."""
+        chat = message["chat_id"]
+        before = len(self.api.sent_messages(chat))
+        await self.feed(
+            callback_query_update(
+                data,
+                chat_id=chat,
+                user_id=user,
+                message_id=message["message_id"],
+                message_text=message["plain_text"],
+            )
+        )
+        return self.api.sent_messages(chat)[before:]
+
+    def current(self, message: dict[str, Any]) -> dict[str, Any]:
+        """The message as it is now, after edits."""
+        found = self.api.message(message["chat_id"], message["message_id"])
+        assert found is not None
+        return found
+
+
+def buttons(message: dict[str, Any]) -> dict[str, str]:
+    """Button text → callback data of a message's inline keyboard."""
+    markup = message.get("reply_markup") or {}
+    return {
+        b["text"]: b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row
+    }
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    api: BotApiStandIn, feed_server: FeedServer, tmp_path: Path, *, guarded: bool = False
+) -> AsyncIterator[Bot]:
+    """The real Application against the stand-in, with an empty store.
+
+    `guarded` turns the address guard on (as deployed); tests then reach no loopback server.
+    """
+    config = Config(
+        telegram=TelegramConfig(
+            token=BOT_TOKEN,
+            api_url=api.base_url,
+            admins=(USER_ID,),
+            max_feeds_per_chat=3,
+            max_topics_per_chat=2,
+        ),
+        storage=StorageConfig(url=sqlite_url(tmp_path)),
+        fetch=FetchConfig(
+            allow_private_networks=not guarded, connect_timeout_s=2, read_timeout_s=2
+        ),
+        feeds=(
+            CatalogueFeed(
+                url=feed_server.url_for("/feeds/atom10.xml"), name="World", default=True
+            ),
+            CatalogueFeed(url=feed_server.url_for("/feeds/rss091.xml"), name="Tech"),
+        ),
+    )
+    store = Store(config.storage.url)
+    store.upgrade()
+    app = build_application(config, store, HttpFetcher(config.fetch))
+    await app.initialize()
+    assert app.post_init is not None
+    await app.post_init(app)
+    yield Bot(app, api, store, feed_server, config)
+    await app.shutdown()
+    assert app.post_shutdown is not None
+    await app.post_shutdown(app)
