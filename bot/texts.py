@@ -87,6 +87,12 @@ MANAGE_REMOVED = (
     "I was removed from <b>{title}</b> or may no longer post there, so it gets no more "
     "stories; {count} waiting for it were cancelled."
 )
+THREAD_GONE = (
+    "The forum topic where some of these stories went is closed or deleted, so they come "
+    "here from now on. Send /subscribe or /follow inside another topic to move them there."
+)
+IN_TOPIC = ' · in <a href="{url}">a forum topic</a>'
+IN_TOPIC_PLAIN = " · in a forum topic"
 CHANGED_FOR = "\n\n<i>Changed for: {title}</i>"
 SHOWN_FOR = "\n\n<i>For: {title}</i>"
 BUTTON_EXPIRED = "This button has expired; run the command again."

@@ -40,6 +40,7 @@ class Outgoing:
     link_preview: bool
     digest: bool
     attempts: int
+    thread_id: int | None = None  # the forum topic it goes to; None: General or the chat
 
 
 def compose_chat(
@@ -47,6 +48,7 @@ def compose_chat(
     entries: list[DigestEntry],
     delivery_of: dict[int, int],
     *,
+    thread_id: int | None = None,
     daily: bool,
     attempts: int,
     link_preview: bool,
@@ -55,7 +57,8 @@ def compose_chat(
     now: datetime,
     tz: tzinfo,
 ) -> list[Outgoing]:
-    """A chat's messages for its due stories: its digest, or the instant stories together."""
+    """A chat's (or one forum topic's) messages for its due stories: its digest, or the
+    instant stories together."""
     if daily:
         parts = compose_digest(
             entries, max_stories=max_stories, now=now, tz=tz, sentences=sentences
@@ -66,7 +69,9 @@ def compose_chat(
             [s for group in stories for s in group], now=now, tz=tz, sentences=sentences
         )
     return [
-        Outgoing(chat_id, text, [delivery_of[i] for i in ids], link_preview, daily, attempts)
+        Outgoing(
+            chat_id, text, [delivery_of[i] for i in ids], link_preview, daily, attempts, thread_id
+        )
         for text, ids in parts
     ]
 

@@ -64,6 +64,7 @@ class FeedInfo:
     name: str
     url: str
     status: str
+    thread_id: int | None = None  # the forum topic its stories go to
 
 
 class Service:
@@ -190,8 +191,12 @@ class Service:
         wanted = name.strip().lower()
         return next((f for f in self.config.feeds if f.name.lower() == wanted), None)
 
-    async def subscribe_defaults(self, chat_id: int) -> list[str]:
-        """Subscribe to the operator's default feeds; the names newly added."""
+    async def subscribe_defaults(self, chat_id: int, thread_id: int | None = None) -> list[str]:
+        """Subscribe to the operator's default feeds; the names newly added.
+
+        `thread_id` here and below: the forum topic the command came from, where the stories
+        will go.
+        """
         defaults = [f for f in self.config.feeds if f.default]
         if not defaults:
             raise UserError(texts.SUBSCRIBE_NO_DEFAULTS)
@@ -204,13 +209,19 @@ class Service:
                 name=feed.name,
                 is_default=feed.default,
             )
-            if await self._add(chat_id, feed_id, feed.name, quiet=True):
+            if await self._add(chat_id, feed_id, feed.name, thread_id, quiet=True):
                 added.append(feed.name)
         if not added:
             raise UserError(texts.ALREADY_DEFAULTS)
         return added
 
-    async def subscribe(self, chat_id: int, value: str, user_id: int | None = None) -> str:
+    async def subscribe(
+        self,
+        chat_id: int,
+        value: str,
+        user_id: int | None = None,
+        thread_id: int | None = None,
+    ) -> str:
         """Subscribe to a catalogue name, a feed URL, or a page that links to a feed; its title.
 
         Every fetch this makes counts against `user_id`'s (else the chat's) fetch budget.
@@ -224,7 +235,7 @@ class Service:
                 name=catalogued.name,
                 is_default=catalogued.default,
             )
-            await self._add(chat_id, feed_id, catalogued.name)
+            await self._add(chat_id, feed_id, catalogued.name, thread_id)
             return catalogued.name
         if not looks_like_url(value):
             raise UserError(texts.NOT_A_URL.format(names=self._catalogue_names()))
@@ -234,19 +245,21 @@ class Service:
             url = canonical_url(url)
             known = await self.store.read(feed_queries.feed_by_url, url)
         if known is not None:
-            await self._add(chat_id, known.id, known.display_name)
+            await self._add(chat_id, known.id, known.display_name, thread_id)
             return known.display_name
         feed_url, title, site = await self._discover(url, user_id or chat_id)
         feed_id = await self.store.write(
             chat_queries.add_discovered_feed, feed_url, title, site, self.clock()
         )
-        await self._add(chat_id, feed_id, title or feed_url)
+        await self._add(chat_id, feed_id, title or feed_url, thread_id)
         return title or feed_url
 
-    async def _add(self, chat_id: int, feed_id: int, name: str, *, quiet: bool = False) -> bool:
+    async def _add(
+        self, chat_id: int, feed_id: int, name: str, thread_id: int | None, *, quiet: bool = False
+    ) -> bool:
         limit = self.config.telegram.max_feeds_per_chat
         result = await self.store.write(
-            chat_queries.add_subscription, chat_id, feed_id, limit, self.clock()
+            chat_queries.add_subscription, chat_id, feed_id, limit, self.clock(), thread_id
         )
         if result == "limit":
             raise UserError(texts.FEED_LIMIT.format(limit=limit))
@@ -303,7 +316,8 @@ class Service:
     async def list_feeds(self, chat_id: int) -> list[FeedInfo]:
         """The chat's feeds with their health."""
         rows = await self.store.read(chat_queries.list_subscriptions, chat_id)
-        return [FeedInfo(r.id, r.display_name, r.url, r.status) for r in rows]
+        threads = await self.store.read(chat_queries.subscription_threads, chat_id)
+        return [FeedInfo(r.id, r.display_name, r.url, r.status, threads.get(r.id)) for r in rows]
 
     # Stories
 
@@ -344,12 +358,12 @@ class Service:
 
     # Topics
 
-    async def follow(self, chat_id: int, query_text: str) -> str:
-        """Follow a topic; its canonical spelling."""
+    async def follow(self, chat_id: int, query_text: str, thread_id: int | None = None) -> str:
+        """Follow a topic (its stories go to forum topic `thread_id`); its canonical spelling."""
         query = canonical(parse_topic_query(query_text))
         limit = self.config.telegram.max_topics_per_chat
         result = await self.store.write(
-            chat_queries.add_topic, chat_id, query, limit, self.clock()
+            chat_queries.add_topic, chat_id, query, limit, self.clock(), thread_id
         )
         if result == "limit":
             raise UserError(texts.TOPIC_LIMIT.format(limit=limit))
@@ -369,6 +383,10 @@ class Service:
     async def topics(self, chat_id: int) -> list[str]:
         """The topics the chat follows."""
         return await self.store.read(chat_queries.list_topics, chat_id)
+
+    async def topic_threads(self, chat_id: int) -> dict[str, int]:
+        """The forum topic each followed topic sends to, for those followed inside one."""
+        return await self.store.read(chat_queries.topic_threads, chat_id)
 
     # Admin
 

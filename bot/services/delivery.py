@@ -25,9 +25,10 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from bot import texts
 from bot.clock import utcnow
 from bot.config import DeliveryConfig
 from bot.core.backoff import Backoff
@@ -37,6 +38,7 @@ from bot.core.schedule import DigestSlot
 from bot.errors import StoreError
 from bot.services.ports import Sender, SendOutcome
 from bot.store import deliveries as q
+from bot.store.chats import forget_thread
 from bot.store.compose import compose_messages, digest_slots, move_chat
 from bot.store.engine import Store
 from bot.store.matching import match_ready
@@ -249,7 +251,10 @@ class Dispatcher:
         message = job.messages.popleft()
         try:
             outcome = await self.sender.send(
-                job.chat_id, message.html, link_preview=message.link_preview
+                job.chat_id,
+                message.html,
+                link_preview=message.link_preview,
+                thread_id=message.thread_id,
             )
         except Exception as exc:  # a sender bug must not strand the rows in `sending`
             log.exception("sending to chat %s failed unexpectedly", job.chat_id)
@@ -297,6 +302,9 @@ class Dispatcher:
             cancelled = await self.store.write(q.block_chat, job.chat_id, now, outcome.error)
             report.cancelled += cancelled
             return False
+        if outcome.status == "thread_gone" and message.thread_id is not None:
+            await self._to_general(job, message, outcome)
+            return True
         if outcome.status == "migrated":
             assert outcome.new_chat_id is not None
             report.migrated += len(ids) + len(rest)
@@ -304,6 +312,20 @@ class Dispatcher:
             return False
         await self._record_retry(job, message, outcome, rest, report, now)
         return False
+
+    async def _to_general(self, job: _Job, message: Outgoing, outcome: SendOutcome) -> None:
+        """The forum topic is closed or deleted: from now on its stories go to General.
+
+        Its subscriptions, followed topics and unsent deliveries move there in one write, so
+        General hears of it once; this message and the rest of the topic's are sent there.
+        """
+        thread = message.thread_id
+        assert thread is not None
+        log.info("chat %s: topic %s is gone (%s): General", job.chat_id, thread, outcome.error)
+        await self.store.write(forget_thread, job.chat_id, thread)
+        moved = [replace(m, thread_id=None) if m.thread_id == thread else m for m in job.messages]
+        notice = Outgoing(job.chat_id, texts.THREAD_GONE, [], False, False, 0)
+        job.messages = deque([notice, replace(message, thread_id=None), *moved])
 
     async def _record_retry(
         self,

@@ -63,7 +63,8 @@ class Workers(Protocol):
 class SendOutcome:
     """What happened to one message."""
 
-    status: Literal["sent", "retry", "blocked", "migrated", "failed"]
+    # thread_gone: the forum topic was closed or deleted (the chat's General takes it)
+    status: Literal["sent", "retry", "blocked", "migrated", "failed", "thread_gone"]
     message_id: int | None = None
     retry_after_s: float | None = None  # set for 429s; None means "use the backoff"
     new_chat_id: int | None = None
@@ -74,5 +75,7 @@ class SendOutcome:
 class Sender(Protocol):
     """Sends one message (`bot.tg.sender.TelegramSender`)."""
 
-    async def send(self, chat_id: int, html_text: str, *, link_preview: bool) -> SendOutcome:
-        """Send `html_text` to `chat_id` and say what happened."""
+    async def send(
+        self, chat_id: int, html_text: str, *, link_preview: bool, thread_id: int | None = None
+    ) -> SendOutcome:
+        """Send `html_text` to `chat_id` (in forum topic `thread_id`) and say what happened."""

@@ -106,9 +106,15 @@ def lock_chat(conn: Connection, chat_id: int) -> None:
 
 
 def add_subscription(
-    conn: Connection, chat_id: int, feed_id: int, limit: int, now: datetime
+    conn: Connection,
+    chat_id: int,
+    feed_id: int,
+    limit: int,
+    now: datetime,
+    thread_id: int | None = None,
 ) -> AddResult:
-    """Subscribe the chat to the feed, unless it already is or has `limit` feeds."""
+    """Subscribe the chat to the feed, unless it already is or has `limit` feeds; its stories
+    go to the forum topic `thread_id` (None: General, or the chat itself)."""
     lock_chat(conn, chat_id)
     exists = select(subscriptions.c.feed_id).where(
         subscriptions.c.chat_id == chat_id, subscriptions.c.feed_id == feed_id
@@ -117,7 +123,7 @@ def add_subscription(
         return "exists"
     if count_subscriptions(conn, chat_id) >= limit:
         return "limit"
-    values = {"chat_id": chat_id, "feed_id": feed_id, "created_at": now}
+    values = {"chat_id": chat_id, "feed_id": feed_id, "created_at": now, "thread_id": thread_id}
     inserted = insert_ignore(conn, subscriptions, values, ["chat_id", "feed_id"])
     return "added" if inserted else "exists"
 
@@ -153,14 +159,22 @@ def subscribed_feed_ids(conn: Connection, chat_id: int) -> list[int]:
     return [row.feed_id for row in conn.execute(stmt)]
 
 
-def add_topic(conn: Connection, chat_id: int, query: str, limit: int, now: datetime) -> AddResult:
-    """Follow a topic query, unless the chat already does or follows `limit` topics."""
+def add_topic(
+    conn: Connection,
+    chat_id: int,
+    query: str,
+    limit: int,
+    now: datetime,
+    thread_id: int | None = None,
+) -> AddResult:
+    """Follow a topic query, unless the chat already does or follows `limit` topics; its
+    stories go to the forum topic `thread_id`."""
     lock_chat(conn, chat_id)
     if query in list_topics(conn, chat_id):
         return "exists"
     if len(list_topics(conn, chat_id)) >= limit:
         return "limit"
-    values = {"chat_id": chat_id, "query": query, "created_at": now}
+    values = {"chat_id": chat_id, "query": query, "created_at": now, "thread_id": thread_id}
     inserted = insert_ignore(conn, topics, values, ["chat_id", "query"])
     return "added" if inserted else "exists"
 
@@ -259,3 +273,37 @@ def manage_candidates(conn: Connection, user_id: int, limit: int) -> list[ChatSe
     ).scalars()
     found = [get_chat(conn, int(chat_id)) for chat_id in ids]
     return [chat for chat in found if chat is not None]
+
+
+def subscription_threads(conn: Connection, chat_id: int) -> dict[int, int]:
+    """Feed id → forum topic of the chat's subscriptions made inside a topic."""
+    stmt = select(subscriptions.c.feed_id, subscriptions.c.thread_id).where(
+        subscriptions.c.chat_id == chat_id, subscriptions.c.thread_id.is_not(None)
+    )
+    return {int(row.feed_id): int(row.thread_id) for row in conn.execute(stmt)}
+
+
+def topic_threads(conn: Connection, chat_id: int) -> dict[str, int]:
+    """Query → forum topic of the chat's followed topics made inside a topic."""
+    stmt = select(topics.c.query, topics.c.thread_id).where(
+        topics.c.chat_id == chat_id, topics.c.thread_id.is_not(None)
+    )
+    return {str(row.query): int(row.thread_id) for row in conn.execute(stmt)}
+
+
+def forget_thread(conn: Connection, chat_id: int, thread_id: int) -> int:
+    """A forum topic was closed or deleted: what went there goes to General from now on
+    (subscriptions, followed topics and deliveries not sent yet); the deliveries moved."""
+    for table in (subscriptions, topics):
+        conn.execute(
+            update(table)
+            .where(table.c.chat_id == chat_id, table.c.thread_id == thread_id)
+            .values(thread_id=None)
+        )
+    stmt = (
+        update(deliveries)
+        .where(deliveries.c.chat_id == chat_id, deliveries.c.thread_id == thread_id)
+        .where(deliveries.c.state.in_(("pending", "sending")))
+        .values(thread_id=None)
+    )
+    return int(conn.execute(stmt).rowcount)

@@ -29,11 +29,11 @@ def compose_messages(
     carriers = story_feed_names(conn, story_ids)
     feed_ids = [int(c.reason[5:]) for c in claimed if c.reason[5:].isdigit()]
     feed_names = q.feed_names(conn, feed_ids)
-    by_chat: dict[int, list[q.ClaimedDelivery]] = {}
-    for row in claimed:
-        by_chat.setdefault(row.chat_id, []).append(row)
-    result = {}
-    for chat_id, items in by_chat.items():
+    by_thread: dict[tuple[int, int | None], list[q.ClaimedDelivery]] = {}
+    for row in claimed:  # a forum gets a digest (or a push) per topic
+        by_thread.setdefault((row.chat_id, row.thread_id), []).append(row)
+    result: dict[int, list[Outgoing]] = {}
+    for (chat_id, thread_id), items in by_thread.items():
         chat = targets.get(chat_id)
         if chat is None:
             continue
@@ -46,17 +46,20 @@ def compose_messages(
             if i.story_id in rows
         ]
         delivery_of = {i.story_id: i.id for i in items}
-        result[chat_id] = compose_chat(
-            chat_id,
-            entries,
-            delivery_of,
-            daily=chat.digest_mode == "daily",
-            attempts=max(i.attempts for i in items),
-            link_preview=chat.link_previews,
-            sentences=chat.summary_sentences,
-            max_stories=config.digest_max_stories,
-            now=now,
-            tz=chat_zone(chat.timezone),
+        result.setdefault(chat_id, []).extend(
+            compose_chat(
+                chat_id,
+                entries,
+                delivery_of,
+                thread_id=thread_id,
+                daily=chat.digest_mode == "daily",
+                attempts=max(i.attempts for i in items),
+                link_preview=chat.link_previews,
+                sentences=chat.summary_sentences,
+                max_stories=config.digest_max_stories,
+                now=now,
+                tz=chat_zone(chat.timezone),
+            )
         )
     return result
 

@@ -56,6 +56,7 @@ class ClaimedDelivery:
     attempts: int
     reason: str
     due_at: datetime
+    thread_id: int | None = None  # the forum topic it goes to
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,13 @@ class ChatTarget:
 
 
 def add_delivery(
-    conn: Connection, chat_id: int, story_id: int, due_at: datetime, reason: str, now: datetime
+    conn: Connection,
+    chat_id: int,
+    story_id: int,
+    due_at: datetime,
+    reason: str,
+    now: datetime,
+    thread_id: int | None = None,
 ) -> bool:
     """Write a pending delivery unless the chat already has this story; True if written."""
     values = {
@@ -81,6 +88,7 @@ def add_delivery(
         "due_at": due_at,
         "reason": reason,
         "created_at": now,
+        "thread_id": thread_id,
     }
     return insert_ignore(conn, deliveries, values, ["chat_id", "story_id"])
 
@@ -121,14 +129,15 @@ def _target(row: Any) -> ChatTarget:  # a Row with the _target_columns()
     return ChatTarget(**{k: getattr(row, k) for k in ChatTarget.__dataclass_fields__})
 
 
-def feed_subscribers(conn: Connection, story_id: int) -> list[tuple[ChatTarget, int]]:
-    """Active push chats subscribed to a feed that carried the story, with that feed's id.
+def feed_subscribers(conn: Connection, story_id: int) -> list[tuple[ChatTarget, int, int | None]]:
+    """Active push chats subscribed to a feed that carried the story, with that feed's id
+    and the forum topic the subscription was made in.
 
     A subscription gets only what its feed brought after it was made: subscribing is not a
     request for the stories already in the store (that is what /latest is for).
     """
     stmt = (
-        select(*_target_columns(), subscriptions.c.feed_id)
+        select(*_target_columns(), subscriptions.c.feed_id, subscriptions.c.thread_id)
         .join(subscriptions, subscriptions.c.chat_id == chats.c.id)
         .join(story_sources, story_sources.c.feed_id == subscriptions.c.feed_id)
         .where(story_sources.c.story_id == story_id, chats.c.active)
@@ -136,18 +145,26 @@ def feed_subscribers(conn: Connection, story_id: int) -> list[tuple[ChatTarget, 
         .where(chats.c.digest_mode.in_(PUSH_MODES))
         .order_by(chats.c.id, story_sources.c.first_seen_at, subscriptions.c.feed_id)
     )
-    return [(_target(row), row.feed_id) for row in conn.execute(stmt)]
+    return [(_target(row), row.feed_id, row.thread_id) for row in conn.execute(stmt)]
 
 
-def followed_topics(conn: Connection) -> list[tuple[ChatTarget, str, datetime]]:
-    """Every topic followed by an active push chat, with the chat and when it was followed."""
+def followed_topics(conn: Connection) -> list[tuple[ChatTarget, str, datetime, int | None]]:
+    """Every topic followed by an active push chat, with the chat, when it was followed and
+    the forum topic it was followed in."""
     stmt = (
-        select(*_target_columns(), topics.c.query, topics.c.created_at.label("followed_at"))
+        select(
+            *_target_columns(),
+            topics.c.query,
+            topics.c.created_at.label("followed_at"),
+            topics.c.thread_id,
+        )
         .join(topics, topics.c.chat_id == chats.c.id)
         .where(chats.c.active, chats.c.digest_mode.in_(PUSH_MODES))
         .order_by(topics.c.id)
     )
-    return [(_target(row), row.query, row.followed_at) for row in conn.execute(stmt)]
+    return [
+        (_target(row), row.query, row.followed_at, row.thread_id) for row in conn.execute(stmt)
+    ]
 
 
 def story_first_seen(conn: Connection, story_id: int) -> datetime | None:
@@ -204,7 +221,7 @@ def claim_due(
         .where(d.id.in_(sorted(ids)))
         .values(state="sending", claimed_by=worker_id, claimed_at=now)
     )
-    stmt = select(d.id, d.chat_id, d.story_id, d.attempts, d.reason, d.due_at)
+    stmt = select(d.id, d.chat_id, d.story_id, d.attempts, d.reason, d.due_at, d.thread_id)
     result = conn.execute(stmt.where(d.id.in_(sorted(ids))).order_by(d.chat_id, d.due_at, d.id))
     return [ClaimedDelivery(**row._asdict()) for row in result]
 

@@ -49,14 +49,15 @@ def due_time(chat: ChatTarget, now: datetime, instant_window_s: float) -> dateti
     return now + timedelta(seconds=instant_window_s)
 
 
-Topics = list[tuple[ChatTarget, TopicQuery, str, datetime]]
+Topics = list[tuple[ChatTarget, TopicQuery, str, datetime, int | None]]
+Target = tuple[ChatTarget, str, int | None]  # the chat, why (`feed:ID`/`topic:Q`), its thread
 
 
 def _parsed_topics(conn: Connection) -> Topics:
     result = []
-    for chat, query, followed_at in followed_topics(conn):
+    for chat, query, followed_at, thread in followed_topics(conn):
         try:
-            result.append((chat, parse_topic_query(query), query, followed_at))
+            result.append((chat, parse_topic_query(query), query, followed_at, thread))
         except UserError:
             log.warning("skipping unusable topic %r of chat %s", query, chat.id)
     return result
@@ -64,27 +65,28 @@ def _parsed_topics(conn: Connection) -> Topics:
 
 def story_targets(
     conn: Connection, story_id: int, topics: Topics, seen_at: datetime | None = None
-) -> dict[int, tuple[ChatTarget, str]]:
-    """Each chat the story should reach, once, with the first reason (`feed:ID`/`topic:Q`).
+) -> dict[int, Target]:
+    """Each chat the story should reach, once, with the first reason (`feed:ID`/`topic:Q`)
+    and the forum topic of the subscription or followed topic that gave it.
 
     Like a subscription, a followed topic gets only stories first seen after it was followed
     (`seen_at`, read from the store when not given).
     """
-    targets: dict[int, tuple[ChatTarget, str]] = {}
-    for chat, feed_id in feed_subscribers(conn, story_id):
-        targets.setdefault(chat.id, (chat, f"feed:{feed_id}"))
+    targets: dict[int, Target] = {}
+    for chat, feed_id, thread in feed_subscribers(conn, story_id):
+        targets.setdefault(chat.id, (chat, f"feed:{feed_id}", thread))
     if not topics:
         return targets
     if seen_at is None:
         seen_at = story_first_seen(conn, story_id)
     verdicts: dict[str, bool] = {}
-    for chat, query, text, followed_at in topics:
+    for chat, query, text, followed_at, thread in topics:
         if chat.id in targets or (seen_at is not None and seen_at < followed_at):
             continue
         if text not in verdicts:
             verdicts[text] = story_matches(conn, story_id, query)
         if verdicts[text]:
-            targets[chat.id] = (chat, f"topic:{text}")
+            targets[chat.id] = (chat, f"topic:{text}", thread)
     return targets
 
 
@@ -100,9 +102,9 @@ def match_story(
     if topics is None:
         topics = _parsed_topics(conn)
     written = 0
-    for chat, reason in story_targets(conn, story_id, topics, seen_at).values():
+    for chat, reason, thread in story_targets(conn, story_id, topics, seen_at).values():
         due = due_time(chat, now, instant_window_s)
-        written += add_delivery(conn, chat.id, story_id, due, reason, now)
+        written += add_delivery(conn, chat.id, story_id, due, reason, now, thread)
     mark_matched(conn, story_id, now)
     return written
 

@@ -139,6 +139,7 @@ subscriptions = Table(
     Column("chat_id", BigInteger, ForeignKey("chats.id", ondelete="CASCADE"), nullable=False),
     Column("feed_id", Integer, ForeignKey("feeds.id", ondelete="CASCADE"), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("thread_id", BigInteger),  # the forum topic it was made in; NULL: General / the chat
     PrimaryKeyConstraint("chat_id", "feed_id"),
 )
 Index("ix_subscriptions_feed_id", subscriptions.c.feed_id)
@@ -150,6 +151,7 @@ topics = Table(
     Column("chat_id", BigInteger, ForeignKey("chats.id", ondelete="CASCADE"), nullable=False),
     Column("query", CleanText, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("thread_id", BigInteger),  # the forum topic it was followed in; NULL: General
     UniqueConstraint("chat_id", "query", name="uq_topics_chat_query"),
 )
 
@@ -216,6 +218,7 @@ deliveries = Table(
     Column("last_error", CleanText),
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
+    Column("thread_id", BigInteger),  # the forum topic it goes to; NULL: General / the chat
     UniqueConstraint("chat_id", "story_id", name="uq_deliveries_chat_story"),
 )
 Index("ix_deliveries_state_due", deliveries.c.state, deliveries.c.due_at)

@@ -17,7 +17,7 @@ from bot.core import render
 from bot.core.render import to_plain
 from bot.errors import UserError
 from bot.tg import callback_data
-from bot.tg.manage import acts_on_chat, rights_problem, target_id
+from bot.tg.manage import acts_on_chat, rights_problem, target_id, target_thread
 from bot.tg.replies import Context, edit, reply, replying, update_user_id
 from bot.tg.views import (
     URL_REF,
@@ -74,7 +74,9 @@ async def follow_button(update: Update, context: Context) -> None:
     """Follow under /topic: `follow:<query ref>`."""
     query, data = _callback(update)
     query_text = await query_from_ref(context.service, callback_data.read_follow(data))
-    followed = await context.service.follow(target_id(update, context), query_text)
+    followed = await context.service.follow(
+        target_id(update, context), query_text, target_thread(update, context)
+    )
     await query.answer(to_plain(texts.FOLLOWED.format(query=followed))[:200])
     await reply(update, context, texts.FOLLOWED.format(query=render.escape(followed)))
 

@@ -24,7 +24,14 @@ from bot.core.user_input import find_link
 from bot.errors import UserError
 from bot.services.commands import LATEST_DEFAULT, LATEST_MAX, TOPIC_WINDOW_DAYS, Service
 from bot.tg import callback_data
-from bot.tg.manage import acts_on_chat, manageable, may_change, resolve_target, target_id
+from bot.tg.manage import (
+    acts_on_chat,
+    manageable,
+    may_change,
+    resolve_target,
+    target_id,
+    target_thread,
+)
 from bot.tg.replies import Callback, Context, reply, replying, send, update_user_id
 from bot.tg.views import (
     URL_REF,
@@ -74,13 +81,18 @@ async def subscribe_command(update: Update, context: Context) -> None:
     """/subscribe [URL or name]: the default feeds, or one feed."""
     service, args = context.service, _args(context)
     if not args:
-        names = await service.subscribe_defaults(target_id(update, context))
+        names = await service.subscribe_defaults(
+            target_id(update, context), target_thread(update, context)
+        )
         text = texts.SUBSCRIBED_DEFAULTS.format(
             count=len(names), names=render.escape(", ".join(names))
         )
     else:
         title = await service.subscribe(
-            target_id(update, context), " ".join(args), update_user_id(update)
+            target_id(update, context),
+            " ".join(args),
+            update_user_id(update),
+            target_thread(update, context),
         )
         text = texts.SUBSCRIBED.format(title=render.escape(title))
     await reply(update, context, text)
@@ -157,7 +169,9 @@ async def topic_command(update: Update, context: Context) -> None:
 async def follow_command(update: Update, context: Context) -> None:
     """/follow <query>: push matching stories from every feed."""
     text_arg = _required_text(context, texts.FOLLOW_USAGE)
-    query = await context.service.follow(target_id(update, context), text_arg)
+    query = await context.service.follow(
+        target_id(update, context), text_arg, target_thread(update, context)
+    )
     await reply(update, context, texts.FOLLOWED.format(query=render.escape(query)))
 
 
@@ -177,7 +191,8 @@ async def topics_command(update: Update, context: Context) -> None:
     if not topics:
         await reply(update, context, texts.NO_TOPICS)
         return
-    await send(update, context, topics_messages(topics))
+    threads = await context.service.topic_threads(target_id(update, context))
+    await send(update, context, topics_messages(topics, target_id(update, context), threads))
 
 
 @replying

@@ -142,6 +142,17 @@ def target_id(update: Update, context: Context) -> int:
     return context.target.chat_id if context.target is not None else update_chat_id(update)
 
 
+def target_thread(update: Update, context: Context) -> int | None:
+    """The forum topic the command (or the button's message) is in, where what it makes
+    sends its stories; None in General, in other chats, and for a chat managed from here."""
+    if context.target is not None and context.target.managed:
+        return None
+    message = update.effective_message
+    if message is None or not message.is_topic_message:
+        return None
+    return message.message_thread_id
+
+
 async def manageable(context: Context, user_id: int) -> list[ChatSettings]:
     """The candidate chats where, asked now, the user is an administrator and the bot posts."""
     found = []

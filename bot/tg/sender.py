@@ -13,6 +13,7 @@ no rate limiter. Each error becomes an outcome the service records:
 
 from __future__ import annotations
 
+import functools
 import logging
 import warnings
 from datetime import timedelta
@@ -54,11 +55,16 @@ class TelegramSender:
         html_text: str,
         *,
         link_preview: bool,
+        thread_id: int | None = None,
         reply_markup: InlineKeyboardMarkup | None = None,
     ) -> SendOutcome:
-        """Send `html_text` to `chat_id`; never raises for Bot API or network errors."""
+        """Send `html_text` to `chat_id` (in forum topic `thread_id`); never raises for Bot
+        API or network errors."""
+        send = functools.partial(
+            self._send, chat_id, thread=thread_id, link_preview=link_preview, markup=reply_markup
+        )
         try:
-            return await self._send(chat_id, html_text, ParseMode.HTML, link_preview, reply_markup)
+            return await send(html_text, ParseMode.HTML)
         except BadRequest as exc:
             if "can't parse entities" not in exc.message.lower():
                 return _bad_request(exc)
@@ -67,7 +73,7 @@ class TelegramSender:
             )
             plain = to_plain(html_text)
             try:
-                outcome = await self._send(chat_id, plain, None, link_preview, reply_markup)
+                outcome = await send(plain, None)
             except TelegramError as again:
                 return _outcome_of(again)
             return SendOutcome("sent", outcome.message_id, plain_text=True)
@@ -79,15 +85,18 @@ class TelegramSender:
         chat_id: int,
         text: str,
         parse_mode: str | None,
+        *,
+        thread: int | None,
         link_preview: bool,
-        reply_markup: InlineKeyboardMarkup | None,
+        markup: InlineKeyboardMarkup | None,
     ) -> SendOutcome:
         message = await self.bot.send_message(
             chat_id,
             text,
             parse_mode=parse_mode,
             link_preview_options=LinkPreviewOptions(is_disabled=not link_preview),
-            reply_markup=reply_markup,
+            reply_markup=markup,
+            message_thread_id=thread,
         )
         return SendOutcome("sent", message.message_id)
 
@@ -97,9 +106,15 @@ class TelegramSender:
 _CANNOT_POST = ("chat not found", "need administrator rights", "not enough rights to send")
 
 
+# 400s that mean the forum topic is gone (closed or deleted): General takes its messages.
+_THREAD_GONE = ("message thread not found", "topic_closed", "topic_deleted", "topic closed")
+
+
 def _bad_request(exc: BadRequest) -> SendOutcome:
     if any(reason in exc.message.lower() for reason in _CANNOT_POST):
         return SendOutcome("blocked", error=exc.message)
+    if any(reason in exc.message.lower() for reason in _THREAD_GONE):
+        return SendOutcome("thread_gone", error=exc.message)
     return SendOutcome("failed", error=exc.message)
 
 

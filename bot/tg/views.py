@@ -53,7 +53,8 @@ async def feeds_view(service: Service, chat_id: int) -> tuple[list[str], InlineK
         link = render.safe_url(feed.url)
         name = render.escape(feed.name)
         shown = f'<a href="{render.escape(link)}">{name}</a>' if link else name
-        blocks.append(f"{n}. {shown} — {render.escape(health)}")
+        where = thread_note(chat_id, feed.thread_id)
+        blocks.append(f"{n}. {shown} — {render.escape(health)}{where}")
     buttons = [
         [
             InlineKeyboardButton(
@@ -161,10 +162,27 @@ def manage_view(chats: list[ChatSettings]) -> tuple[str, InlineKeyboardMarkup]:
     return (texts.MANAGE_PICK if chats else texts.MANAGE_NONE), InlineKeyboardMarkup(rows)
 
 
-def topics_messages(topics: list[str]) -> list[str]:
-    """Build /topics: the followed topics, numbered (there is at least one)."""
-    lines = [f"{n}. <code>{render.escape(q)}</code>" for n, q in enumerate(topics, 1)]
+def topics_messages(
+    topics: list[str], chat_id: int = 0, threads: dict[str, int] | None = None
+) -> list[str]:
+    """Build /topics: the followed topics, numbered (there is at least one), each with the
+    forum topic it sends to when it was followed inside one."""
+    threads = threads or {}
+    lines = [
+        f"{n}. <code>{render.escape(q)}</code>{thread_note(chat_id, threads.get(q))}"
+        for n, q in enumerate(topics, 1)
+    ]
     return join_lines([texts.TOPICS_HEADER, *lines])
+
+
+def thread_note(chat_id: int, thread_id: int | None) -> str:
+    """` · in a topic`, linked to that forum topic, or nothing for General and plain chats."""
+    if thread_id is None:
+        return ""
+    internal = str(chat_id).removeprefix("-100")  # t.me/c/ links use the id without -100
+    if not internal.isdigit() or internal == str(abs(chat_id)):
+        return texts.IN_TOPIC_PLAIN
+    return texts.IN_TOPIC.format(url=f"https://t.me/c/{internal}/{thread_id}")
 
 
 def digest_text(settings: ChatSettings) -> str:

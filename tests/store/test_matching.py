@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, select, update
 
+from bot.store import chats as chat_queries
 from bot.store import deliveries as q
 from bot.store.engine import Store
 from bot.store.matching import match_ready
@@ -220,3 +221,38 @@ def test_a_near_duplicate_from_another_feed_reaches_its_own_subscribers_once(
         (2, original): "pending",
         (3, original): "pending",
     }
+
+
+def test_deliveries_go_to_the_forum_topic_their_subscription_or_topic_was_made_in(
+    store: Store,
+) -> None:
+    def seed(conn: Connection) -> dict[str, int]:
+        tech, world = add_feed(conn, "Tech"), add_feed(conn, "World")
+        add_chat(conn, -100)
+        conn.execute(
+            subscriptions.insert(),
+            [
+                {"chat_id": -100, "feed_id": tech, "created_at": T0, "thread_id": 7},
+                {"chat_id": -100, "feed_id": world, "created_at": T0, "thread_id": None},
+            ],
+        )
+        conn.execute(
+            topics.insert().values(chat_id=-100, query="volcano", created_at=T0, thread_id=9)
+        )
+        other = add_feed(conn, "Other")
+        return {
+            "tech": add_story(conn, "t", [tech]),
+            "world": add_story(conn, "w", [world]),
+            "volcano": add_story(conn, "v", [other], doc="volcano erupts"),
+        }
+
+    ids = store.write_sync(seed)
+    assert store.write_sync(match_ready, NOW, instant_window_s=0.0) == 3
+    threads = {r["story_id"]: r["thread_id"] for r in store.read_sync(_rows)}
+    assert threads == {ids["tech"]: 7, ids["world"]: None, ids["volcano"]: 9}
+    # The topic is closed: what went there, and what is still to be sent, goes to General.
+    assert store.write_sync(chat_queries.forget_thread, -100, 7) == 1
+    assert store.read_sync(chat_queries.subscription_threads, -100) == {}
+    assert store.read_sync(chat_queries.topic_threads, -100) == {"volcano": 9}
+    threads = {r["story_id"]: r["thread_id"] for r in store.read_sync(_rows)}
+    assert threads == {ids["tech"]: None, ids["world"]: None, ids["volcano"]: 9}

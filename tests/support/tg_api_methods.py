@@ -100,8 +100,10 @@ class BotApiMethods:
         text, entities = parse_text(params)
         markup = check_markup(params.get("reply_markup"))
         preview = check_preview(params.get("link_preview_options"))
+        thread = params.get("message_thread_id")
         with self._lock:
             self._check_may_post(chat_id)
+            self._check_thread(chat_id, thread)
             self._admit(chat_id)
             message_id = self._next_message_id.get(chat_id, 0) + 1
             self._next_message_id[chat_id] = message_id
@@ -118,10 +120,26 @@ class BotApiMethods:
                     "reply_markup": markup,
                     "link_preview_options": preview,
                     "disable_web_page_preview": params.get("disable_web_page_preview"),
+                    "message_thread_id": thread,
                     "time": time.monotonic(),
                 }
             )
         return message
+
+    def _check_thread(self, chat_id: int, thread: Any) -> None:
+        """A forum's closed or deleted topic refuses messages as Telegram does (lock held)."""
+        if thread is None:
+            return
+        if not isinstance(thread, int) or isinstance(thread, bool):
+            raise ApiError(400, "Bad Request: message thread not found")
+        info = self._chats.get(chat_id)
+        if info is None or not info.topics:
+            return  # not a forum: Telegram treats it as a reply thread
+        state = info.topics.get(thread, "deleted")
+        if state == "closed":
+            raise ApiError(400, "Bad Request: TOPIC_CLOSED")
+        if state != "open":
+            raise ApiError(400, "Bad Request: message thread not found")
 
     def _check_may_post(self, chat_id: int) -> None:
         """In a channel only administrators with can_post_messages post (lock held)."""

@@ -63,6 +63,7 @@ class _ChatInfo:
     creator_id: int | None = None
     username: str | None = None  # a public chat's @name, without the @
     cannot_post: set[int] = field(default_factory=set)  # channel admins without can_post_messages
+    topics: dict[int, str] = field(default_factory=dict)  # a forum's topics: id → open|closed
 
 
 class BotApiState(BotApiMethods):
@@ -163,6 +164,12 @@ class BotApiState(BotApiMethods):
         with self._lock:
             info = self._chats.setdefault(chat_id, _ChatInfo(chat_type))
             info.chat_type, info.title, info.username = chat_type, title, username
+
+    def set_forum_topic(self, chat_id: int, thread_id: int, state: str = "open") -> None:
+        """Make the chat a forum with this topic open, closed, or deleted ("deleted")."""
+        with self._lock:
+            info = self._chats.setdefault(chat_id, _ChatInfo("supergroup"))
+            info.topics[thread_id] = state
 
     def set_can_post(self, chat_id: int, user_id: int, allowed: bool) -> None:
         """Give or take a channel administrator's can_post_messages right."""

@@ -75,8 +75,12 @@ def make_message(
     message_id: int | None = None,
     date: int | None = None,
     from_user: dict | None = None,
+    thread_id: int | None = None,
 ) -> dict:
-    """A text Message dict; a leading `/command` gets its bot_command entity like Telegram's."""
+    """A text Message dict; a leading `/command` gets its bot_command entity like Telegram's.
+
+    With `thread_id`, a message inside that forum topic (`is_topic_message`).
+    """
     message: dict[str, Any] = {
         "message_id": message_id if message_id is not None else next(_message_ids),
         "date": date if date is not None else int(time.time()),
@@ -84,6 +88,9 @@ def make_message(
         "from": from_user or make_user(user_id),
         "text": text,
     }
+    if thread_id is not None:
+        message.update(message_thread_id=thread_id, is_topic_message=True)
+        message["chat"]["is_forum"] = True
     if text.startswith("/") and len(text) > 1:
         command = text.split(maxsplit=1)[0]
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
