@@ -93,6 +93,7 @@ THREAD_GONE = (
 )
 IN_TOPIC = ' · in <a href="{url}">a forum topic</a>'
 IN_TOPIC_PLAIN = " · in a forum topic"
+INLINE_HOW = "How to search stories"
 CHANGED_FOR = "\n\n<i>Changed for: {title}</i>"
 SHOWN_FOR = "\n\n<i>For: {title}</i>"
 BUTTON_EXPIRED = "This button has expired; run the command again."

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 LATEST_DEFAULT = 5
 LATEST_MAX = 20
 TOPIC_PAGE = 5
+INLINE_PAGE = 20  # inline results a page (Telegram shows up to 50)
 TOPIC_WINDOW_DAYS = 7
 # Fetches one user may make the bot do from commands: a burst of 10, then one each 30 s.
 FETCH_BURST = 10
@@ -336,6 +337,21 @@ class Service:
             search_queries.search_stories, query, since, TOPIC_PAGE + 1, page * TOPIC_PAGE
         )
         return query, self._page(rows, TOPIC_PAGE, page)
+
+    async def inline(self, query_text: str, page: int = 0) -> StoryPage:
+        """Stories for inline mode (`@bot syria` in any chat), `INLINE_PAGE` a page: the
+        /topic search, or the newest stories of every feed when the query is empty."""
+        if not query_text.strip():
+            rows = await self.store.read(
+                search_queries.latest_stories, None, INLINE_PAGE + 1, page * INLINE_PAGE
+            )
+            return self._page(rows, INLINE_PAGE, page, all_feeds=True)
+        query = parse_topic_query(query_text)
+        since = self.clock() - timedelta(days=TOPIC_WINDOW_DAYS)
+        rows = await self.store.read(
+            search_queries.search_stories, query, since, INLINE_PAGE + 1, page * INLINE_PAGE
+        )
+        return self._page(rows, INLINE_PAGE, page)
 
     async def button_ref(self, kind: str, value: str) -> str:
         """A 16-character key for `value` (a topic query, a feed URL) that buttons can carry."""

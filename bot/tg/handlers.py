@@ -11,13 +11,21 @@ import logging
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, ChatMemberHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    BaseHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot import texts
 from bot.core.render import to_plain
 from bot.tg.buttons import button_handlers
 from bot.tg.chats import my_chat_member_command, track_chat
 from bot.tg.commands import COMMAND_CALLBACKS, channel_command, private_text, unknown_command
+from bot.tg.inline import inline_query
 from bot.tg.replies import Context
 
 log = logging.getLogger(__name__)
@@ -53,6 +61,7 @@ def build_handlers() -> dict[int, list[BaseHandler[Update, Any, Any]]]:
         MessageHandler(filters.COMMAND, unknown_command),
         MessageHandler(_PRIVATE_TEXT, private_text),
         ChatMemberHandler(my_chat_member_command, ChatMemberHandler.MY_CHAT_MEMBER),
+        InlineQueryHandler(inline_query),
     ]
     tracking: list[BaseHandler[Update, Any, Any]] = [MessageHandler(filters.ALL, track_chat)]
     return {-1: tracking, 0: commands + button_handlers() + others}

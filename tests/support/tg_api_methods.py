@@ -37,7 +37,7 @@ class BotApiMethods:
             "username": self.bot_username,
             "can_join_groups": True,
             "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
+            "supports_inline_queries": True,
             "can_connect_to_business": False,
             "has_main_web_app": False,
         }
@@ -202,6 +202,34 @@ class BotApiMethods:
             raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
         return True
 
+    def _api_answerInlineQuery(self, params: dict[str, Any]) -> bool:
+        """Checks what Telegram checks of an answer: at most 50 results with unique ids of
+        1-64 bytes, each article's message text valid and within limits, an offset of at
+        most 64 bytes, and one answer per query."""
+        query_id = str(params.get("inline_query_id") or "")
+        results = params.get("results")
+        if not query_id or query_id not in self._inline_queries:
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired")
+        if not isinstance(results, list) or len(results) > 50:
+            raise ApiError(400, "Bad Request: RESULTS_TOO_MUCH")
+        ids = [str(r.get("id", "")) for r in results]
+        if len(set(ids)) != len(ids) or not all(0 < len(i.encode()) <= 64 for i in ids):
+            raise ApiError(400, "Bad Request: RESULT_ID_DUPLICATE")
+        for result in results:
+            content = result.get("input_message_content") or {}
+            if not str(result.get("title") or "").strip():
+                raise ApiError(400, "Bad Request: RESULT_TITLE_EMPTY")
+            parse_text(
+                {"text": content.get("message_text"), "parse_mode": content.get("parse_mode")}
+            )
+        if len(str(params.get("next_offset") or "").encode()) > 64:
+            raise ApiError(400, "Bad Request: NEXT_OFFSET_INVALID")
+        with self._lock:
+            if query_id in self._inline_answers:
+                raise ApiError(400, "Bad Request: QUERY_ID_INVALID")
+            self._inline_answers[query_id] = dict(params)
+        return True
+
     def _api_getChat(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._target_chat(params)
         with self._lock:
@@ -341,6 +369,7 @@ SYNC_METHODS = (
     "editMessageReplyMarkup",
     "deleteMessage",
     "answerCallbackQuery",
+    "answerInlineQuery",
     "getChat",
     "getChatMember",
     "getChatAdministrators",

@@ -98,6 +98,8 @@ class BotApiState(BotApiMethods):
         self._blocked: set[int] = set()
         self._left: set[int] = set()
         self._migrated: dict[int, int] = {}
+        self._inline_queries: set[str] = set()  # ids of inline queries sent to the bot
+        self._inline_answers: dict[str, dict[str, Any]] = {}
         self._gate = FloodGate(limits)
         self._forced_429: deque[int] = deque()
         self._faults: deque[_Fault] = deque()
@@ -170,6 +172,16 @@ class BotApiState(BotApiMethods):
         with self._lock:
             info = self._chats.setdefault(chat_id, _ChatInfo("supergroup"))
             info.topics[thread_id] = state
+
+    def inline_query_sent(self, query_id: str) -> None:
+        """An inline query with this id went to the bot (it may answer it once)."""
+        with self._lock:
+            self._inline_queries.add(query_id)
+
+    def inline_answer(self, query_id: str) -> dict[str, Any] | None:
+        """The bot's answerInlineQuery for this query, or None."""
+        with self._lock:
+            return self._inline_answers.get(query_id)
 
     def set_can_post(self, chat_id: int, user_id: int, allowed: bool) -> None:
         """Give or take a channel administrator's can_post_messages right."""

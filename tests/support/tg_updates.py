@@ -117,6 +117,25 @@ def command_update(
     return message_update(text, update_id=update_id, **message)
 
 
+def inline_query_update(
+    query: str,
+    *,
+    offset: str = "",
+    user_id: int = USER_ID,
+    query_id: str | None = None,
+    update_id: int | None = None,
+) -> dict:
+    """An Update for `@bot query` typed in some chat."""
+    inline = {
+        "id": query_id or str(next(_callback_ids)),
+        "from": make_user(user_id),
+        "query": query,
+        "offset": offset,
+        "chat_type": "sender",
+    }
+    return _update({"inline_query": inline}, update_id)
+
+
 def channel_post_update(
     text: str, *, chat_id: int, title: str | None = None, update_id: int | None = None
 ) -> dict:
