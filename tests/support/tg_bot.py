@@ -9,16 +9,31 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from itertools import count
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Connection, insert
 from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.config import CatalogueFeed, Config, FetchConfig, StorageConfig, TelegramConfig
+from bot.config import (
+    CatalogueFeed,
+    Config,
+    DeliveryConfig,
+    FetchConfig,
+    StorageConfig,
+    TelegramConfig,
+)
+from bot.core.render import to_plain
 from bot.net.fetcher import HttpFetcher
+from bot.services.delivery import Dispatcher
 from bot.store.engine import Store
+from bot.store.feeds import feed_by_url
+from bot.store.schema import stories, story_sources
+from bot.tg.sender import TelegramSender
 from tests.support.databases import sqlite_url
 from tests.support.feed_server import FeedServer
 from tests.support.tg_api import BotApiStandIn
@@ -138,3 +153,61 @@ async def running_bot(
     await app.shutdown()
     assert app.post_shutdown is not None
     await app.post_shutdown(app)
+
+
+FAST = DeliveryConfig(global_per_s=100, group_per_min=600, instant_window_s=0, retry_base_s=0.1)
+_keys = count(1)
+
+
+def catalogue_feed_id(bot: Bot, name: str) -> int:
+    """The id of the catalogue feed named `name` (synced into the store at start)."""
+    url = next(f.url for f in bot.config.feeds if f.name == name)
+    feed = bot.store.read_sync(feed_by_url, url)
+    assert feed is not None
+    return feed.id
+
+
+def fresh_story(bot: Bot, title: str, feed_id: int) -> None:
+    """A ready story the feed brought just now (after the subscriptions were made)."""
+    key = f"forum-{next(_keys)}"
+    seen = datetime.now(UTC) + timedelta(seconds=1)
+
+    def write(conn: Connection) -> None:
+        story = conn.execute(
+            insert(stories)
+            .values(
+                key=key,
+                feed_id=feed_id,
+                url=f"https://news.example/{key}",
+                title=title,
+                summary="",
+                search_doc=title.lower(),
+                state="ready",
+                created_at=seen,
+                updated_at=seen,
+            )
+            .returning(stories.c.id)
+        ).scalar_one()
+        conn.execute(
+            insert(story_sources).values(
+                feed_id=feed_id, item_key=key, story_id=story, first_seen_at=seen
+            )
+        )
+
+    bot.store.write_sync(write)
+
+
+async def deliver(
+    bot: Bot, chat_id: int, at: datetime | None = None
+) -> dict[int | None, list[str]]:
+    """Match and send what is due `at` (default: in 5 s) with the real Dispatcher and
+    sender; the chat's new messages as text, by forum topic (None: General or the chat)."""
+    before = len(bot.api.sent_messages(chat_id))
+    dispatcher = Dispatcher(bot.store, TelegramSender(bot.app.bot), FAST)
+    now = at or datetime.now(UTC) + timedelta(seconds=5)
+    await dispatcher.match_ready(now)
+    await dispatcher.send_due(now)
+    by_thread: dict[int | None, list[str]] = {}
+    for message in bot.api.sent_messages(chat_id)[before:]:
+        by_thread.setdefault(message["message_thread_id"], []).append(to_plain(message["text"]))
+    return by_thread

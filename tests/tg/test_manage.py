@@ -6,7 +6,7 @@ so a right taken away in the middle of a test is seen at the next command.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Connection, select
@@ -16,7 +16,7 @@ from bot.store.chats import get_chat, list_topics, managed_chat, subscribed_feed
 from bot.store.deliveries import add_delivery
 from bot.store.schema import deliveries
 from tests.support.story_data import add_story
-from tests.support.tg_bot import PRIVATE, Bot, buttons
+from tests.support.tg_bot import PRIVATE, Bot, buttons, catalogue_feed_id, deliver, fresh_story
 from tests.support.tg_updates import (
     BOT_ID,
     USER_ID,
@@ -245,3 +245,24 @@ async def test_a_channel_that_takes_the_right_to_post_is_treated_as_removed(bot:
     assert channel is not None
     assert not channel.active
     assert "may no longer post" in bot.api.sent_messages(PRIVATE)[-1]["plain_text"]
+
+
+async def test_a_managed_channel_gets_its_pushes_and_its_digest_at_its_local_time(
+    bot: Bot,
+) -> None:
+    await _managing(bot)
+    await bot.text("subscribe", "World")
+    world = catalogue_feed_id(bot, "World")
+    fresh_story(bot, "Summit opens", world)
+    pushed = await deliver(bot, CHANNEL)
+    assert "Summit opens" in pushed[None][0]  # instant: pushed to the channel
+    await bot.text("timezone", "Asia/Tokyo")
+    await bot.text("digest", "daily 18:00")
+    fresh_story(bot, "Markets close higher", world)
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).replace(hour=8, minute=30)
+    assert await deliver(bot, CHANNEL, at=tomorrow) == {}  # 17:30 in Tokyo: not yet
+    digest = await deliver(bot, CHANNEL, at=tomorrow.replace(hour=9, minute=0))  # 18:00
+    [text] = digest[None]
+    assert text.startswith("Your digest")
+    assert "Markets close higher" in text
+    assert bot.api.counts()["too_many_requests"] == 0
