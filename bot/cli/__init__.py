@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from bot import __version__
 from bot.cli.logs import scrub, setup_logging
@@ -24,6 +25,22 @@ log = logging.getLogger(__name__)
 Handler = Callable[[argparse.Namespace, Config], int]
 
 
+_CONFIG_HELP = "TOML config file (default: $DIGEST_BOT_CONFIG, else ./config.toml)"
+# Every subcommand takes --config too (`digest-bot run --config x.toml`); SUPPRESS keeps a
+# --config given before the subcommand when none follows it.
+_CONFIG_AFTER = argparse.ArgumentParser(add_help=False)
+_CONFIG_AFTER.add_argument(
+    "--config", metavar="PATH", default=argparse.SUPPRESS, help=_CONFIG_HELP
+)
+
+
+def _add(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, **kw: Any
+) -> argparse.ArgumentParser:
+    """A subcommand (or action) that also takes --config after its name."""
+    return sub.add_parser(name, parents=[_CONFIG_AFTER], **kw)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser for every subcommand."""
     parser = argparse.ArgumentParser(
@@ -31,60 +48,56 @@ def build_parser() -> argparse.ArgumentParser:
         description="A Telegram bot that turns news feeds into short, readable digests.",
     )
     parser.add_argument("--version", action="version", version=f"digest-bot {__version__}")
-    parser.add_argument(
-        "--config",
-        metavar="PATH",
-        help="TOML config file (default: $DIGEST_BOT_CONFIG, else ./config.toml)",
-    )
+    parser.add_argument("--config", metavar="PATH", help=_CONFIG_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    run = sub.add_parser("run", help="run the bot (long polling, or a webhook if configured)")
+    run = _add(sub, "run", help="run the bot (long polling, or a webhook if configured)")
     run.set_defaults(handler="bot.app:run_command")
 
-    poll = sub.add_parser("poll", help="poll the feeds that are due and store new stories")
+    poll = _add(sub, "poll", help="poll the feeds that are due and store new stories")
     poll.add_argument("--once", action="store_true", help="run one pass over all feeds and exit")
     poll.set_defaults(handler="bot.cli.feeds:poll_command")
 
-    latest = sub.add_parser("latest", help="print the newest stories in the store")
+    latest = _add(sub, "latest", help="print the newest stories in the store")
     latest.add_argument("--topic", metavar="QUERY", help="only stories matching this query")
     latest.add_argument("--limit", type=int, default=10, metavar="N", help="how many (default 10)")
     latest.add_argument("--json", action="store_true", help="one JSON object per line")
     latest.set_defaults(handler="bot.cli.stories:latest_command")
 
-    summarize = sub.add_parser(
-        "summarize", help="summarise article pages or text files (no token, no database)"
+    summarize = _add(
+        sub, "summarize", help="summarise article pages or text files (no token, no database)"
     )
     summarize.add_argument("inputs", nargs="+", metavar="URL|FILE|-", help="what to summarise")
     summarize.add_argument("--sentences", type=int, default=None, metavar="N", help="0-5")
     summarize.add_argument("--json", action="store_true", help="one JSON object per line")
     summarize.set_defaults(handler="bot.cli.summarize:summarize_command")
 
-    feeds = sub.add_parser("feeds", help="manage the feeds the bot polls")
+    feeds = _add(sub, "feeds", help="manage the feeds the bot polls")
     feeds_sub = feeds.add_subparsers(dest="feeds_command", metavar="ACTION", required=True)
-    feeds_add = feeds_sub.add_parser("add", help="add a feed by URL")
+    feeds_add = _add(feeds_sub, "add", help="add a feed by URL")
     feeds_add.add_argument("url")
     feeds_add.add_argument("--name", help="catalogue name (makes it part of the catalogue)")
     feeds_add.add_argument("--default", action="store_true", help="part of /subscribe's defaults")
-    feeds_sub.add_parser("list", help="list feeds with their health")
-    feeds_remove = feeds_sub.add_parser("remove", help="remove a feed by URL, name or id")
+    _add(feeds_sub, "list", help="list feeds with their health")
+    feeds_remove = _add(feeds_sub, "remove", help="remove a feed by URL, name or id")
     feeds_remove.add_argument("feed")
     feeds.set_defaults(handler="bot.cli.feeds:feeds_command")
 
-    opml = sub.add_parser("opml", help="import or export feeds as OPML")
+    opml = _add(sub, "opml", help="import or export feeds as OPML")
     opml_sub = opml.add_subparsers(dest="opml_command", metavar="ACTION", required=True)
-    opml_import = opml_sub.add_parser("import", help="add the feeds of an OPML file")
+    opml_import = _add(opml_sub, "import", help="add the feeds of an OPML file")
     opml_import.add_argument("file", help="OPML file, or - for standard input")
-    opml_export = opml_sub.add_parser("export", help="write every feed as OPML")
+    opml_export = _add(opml_sub, "export", help="write every feed as OPML")
     opml_export.add_argument("file", nargs="?", default="-", help="output file (default: stdout)")
     opml.set_defaults(handler="bot.cli.feeds:opml_command")
 
-    db = sub.add_parser("db", help="database maintenance")
+    db = _add(sub, "db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    db_sub.add_parser("upgrade", help="apply pending schema migrations")
-    db_sub.add_parser("current", help="print the schema revision")
+    _add(db_sub, "upgrade", help="apply pending schema migrations")
+    _add(db_sub, "current", help="print the schema revision")
     db.set_defaults(handler="bot.cli:db_command")
 
-    status = sub.add_parser("status", help="check that the store is reachable and up to date")
+    status = _add(sub, "status", help="check that the store is reachable and up to date")
     status.add_argument("--json", action="store_true", help="print the status as JSON")
     status.set_defaults(handler="bot.cli.stories:status_command")
     return parser

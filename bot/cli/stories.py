@@ -96,7 +96,8 @@ def collect_status(store: Store) -> dict[str, Any]:
     try:
         status["revision"] = store.revision()
     except StoreError as exc:  # any driver error means "not reachable"
-        status.update(reachable=False, error=str(exc), ready=False)
+        advice = f"{exc}; check [storage] url in the config, and that the server runs"
+        status.update(reachable=False, error=str(exc), ready=False, advice=advice)
         return status
     status["reachable"] = True
     status["schema_current"] = status["revision"] == status["head"]
@@ -105,6 +106,12 @@ def collect_status(store: Store) -> dict[str, Any]:
             status.update(_counts(store.read_sync(stats)))
         except StoreError as exc:
             status["error"] = str(exc)
+    else:
+        found = status["revision"] or "empty"
+        status["advice"] = (
+            f"run `digest-bot db upgrade` (the schema is {found}, this version needs "
+            f"{status['head']}); `digest-bot run` also upgrades it when it starts"
+        )
     status["ready"] = status["schema_current"] and "error" not in status
     return status
 
@@ -120,5 +127,8 @@ def status_command(args: argparse.Namespace, config: Config) -> int:
         print(json.dumps(status))
     else:
         for key, value in status.items():
-            print(f"{key}: {value}")
+            if key != "advice":
+                print(f"{key}: {value}")
+        if "advice" in status:
+            print(f"what to do: {status['advice']}")
     return 0 if status["ready"] else 1

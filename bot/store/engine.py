@@ -18,7 +18,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from bot.errors import StoreError
 
@@ -170,9 +170,37 @@ class Store:
                 f"{path} is not a readable SQLite database (corrupted, or another kind of "
                 "file): move it away to start afresh, or restore a backup"
             )
+        unreachable = _unreachable_reason(exc)
+        if unreachable is not None and not self.is_sqlite:
+            url = self.engine.url
+            reason = unreachable.replace(url.password, "***") if url.password else unreachable
+            return StoreError(
+                f"the database {url.database or ''} at {url.host or 'localhost'}:"
+                f"{url.port or 5432} is unreachable: {reason}"
+            )
         return StoreError(f"database error in {what}: {exc.__class__.__name__}")
 
     def close(self) -> None:
-        """Close every connection and the worker threads."""
+        """Close every connection and the worker threads (idempotent)."""
         self._executor.shutdown(wait=True)
         self.engine.dispose()
+
+
+_UNREACHABLE = (
+    "connection failed",
+    "could not connect",
+    "connection to server",
+    "connection refused",
+)
+
+
+def _unreachable_reason(exc: SQLAlchemyError) -> str | None:
+    """The server's reason, in a line, when the error is that no connection could be made."""
+    if not isinstance(exc, OperationalError):
+        return None
+    text = str(exc.orig if exc.orig is not None else exc)
+    if not any(marker in text.lower() for marker in _UNREACHABLE):
+        return None
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    reason = lines[0] if lines else text
+    return reason.rsplit("failed: ", 1)[-1][:300]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -98,6 +99,34 @@ def test_status_not_ready_without_migrations(
     out = capsys.readouterr().out
     assert "schema_current: False" in out
     assert "ready: False" in out
+    assert "what to do: run `digest-bot db upgrade` (the schema is empty" in out
+
+
+def test_status_names_an_unreachable_server_without_its_password(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as probe:  # a loopback port nobody listens on: refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"postgresql://bot:hunter2-secret@127.0.0.1:{port}/news"
+    path = _config(tmp_path, url)
+    assert main(["status", "--config", path, "--json"]) == 1  # --config after the command
+    status = json.loads(capsys.readouterr().out)
+    assert status["reachable"] is False
+    assert f"the database news at 127.0.0.1:{port} is unreachable" in status["error"]
+    assert "check [storage] url" in status["advice"]
+    assert "hunter2" not in json.dumps(status)
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_config_is_accepted_before_or_after_the_subcommand(
+    config_path: str, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    argv = ["--config", config_path, "status"] if where == "before" else ["status"]
+    if where == "after":
+        argv += ["--config", config_path]
+    assert main(argv) == 0
+    assert "ready: True" in capsys.readouterr().out
 
 
 def _corrupt_config(tmp_path: Path) -> tuple[str, Path]:
