@@ -65,6 +65,7 @@ MANAGE_NONE = (
     "(with the right to post), or send <code>/manage @channelname</code>."
 )
 MANAGE_THIS_CHAT = "This private chat"
+MANAGE_USAGE = "Send /manage to pick a chat, or <code>/manage @channelname</code>."
 MANAGE_NOW = "From now on your commands here change <b>{title}</b>. /manage switches back."
 MANAGE_BACK = "Your commands here change this private chat again."
 MANAGE_NOT_ADMIN = (
@@ -89,10 +90,16 @@ MANAGE_REMOVED = (
 )
 THREAD_GONE = (
     "The forum topic where some of these stories went is closed or deleted, so they come "
-    "here from now on. Send /subscribe or /follow inside another topic to move them there."
+    "here from now on. To send them to another topic, /unsubscribe (or /unfollow) and then "
+    "/subscribe (or /follow) inside that topic."
 )
 IN_TOPIC = ' · in <a href="{url}">a forum topic</a>'
 IN_TOPIC_PLAIN = " · in a forum topic"
+PRIVATE_INSTANCE = (
+    "Sorry, this is a private digest-bot: it serves only the people its operator lets in. "
+    "Anyone can run one of their own, see https://github.com/digest-bot/digest-bot"
+)
+UNTITLED = "Untitled story"
 INLINE_HOW = "How to search stories"
 CHANGED_FOR = "\n\n<i>Changed for: {title}</i>"
 SHOWN_FOR = "\n\n<i>For: {title}</i>"

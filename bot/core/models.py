@@ -90,3 +90,4 @@ class ChatTarget:
     title: str = ""
     managed: bool = False  # True: a group or channel changed from its admin's private chat
     change: bool = False  # the command changes it (else it only shows it)
+    kind: str = ""  # set when it was named by @username (it may not be in the store yet)

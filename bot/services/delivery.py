@@ -33,12 +33,14 @@ from bot.clock import utcnow
 from bot.config import DeliveryConfig
 from bot.core.backoff import Backoff
 from bot.core.digest import Outgoing
+from bot.core.models import RemovedChat
 from bot.core.pacing import Pacer
+from bot.core.render import escape
 from bot.core.schedule import DigestSlot
 from bot.errors import StoreError
 from bot.services.ports import Sender, SendOutcome
 from bot.store import deliveries as q
-from bot.store.chats import forget_thread
+from bot.store.chats import forget_thread, remove_chat
 from bot.store.compose import compose_messages, digest_slots, move_chat
 from bot.store.engine import Store
 from bot.store.matching import match_ready
@@ -299,8 +301,9 @@ class Dispatcher:
             return True
         if outcome.status == "blocked":
             log.info("chat %s blocked the bot (%s); cancelling", job.chat_id, outcome.error)
-            cancelled = await self.store.write(q.block_chat, job.chat_id, now, outcome.error)
-            report.cancelled += cancelled
+            removed = await self.store.write(remove_chat, job.chat_id, now, outcome.error)
+            report.cancelled += removed.cancelled
+            await self._tell_owner(removed)
             return False
         if outcome.status == "thread_gone" and message.thread_id is not None:
             await self._to_general(job, message, outcome)
@@ -313,6 +316,17 @@ class Dispatcher:
         await self._record_retry(job, message, outcome, rest, report, now)
         return False
 
+    async def _tell_owner(self, removed: RemovedChat) -> None:
+        """A group or channel the bot may no longer post in: tell who added the bot, once
+        (whichever comes first, this send or Telegram's update that the bot was removed)."""
+        if not removed.was_active or removed.chat_id > 0 or removed.added_by is None:
+            return
+        title = escape(removed.title or str(removed.chat_id))
+        text = texts.MANAGE_REMOVED.format(title=title, count=removed.cancelled)
+        outcome = await self.sender.send(removed.added_by, text, link_preview=False)
+        if outcome.status != "sent":
+            log.info("could not tell user %s: %s", removed.added_by, outcome.error)
+
     async def _to_general(self, job: _Job, message: Outgoing, outcome: SendOutcome) -> None:
         """The forum topic is closed or deleted: from now on its stories go to General.
 
@@ -322,10 +336,10 @@ class Dispatcher:
         thread = message.thread_id
         assert thread is not None
         log.info("chat %s: topic %s is gone (%s): General", job.chat_id, thread, outcome.error)
-        await self.store.write(forget_thread, job.chat_id, thread)
+        first = await self.store.write(forget_thread, job.chat_id, thread) > 0
         moved = [replace(m, thread_id=None) if m.thread_id == thread else m for m in job.messages]
-        notice = Outgoing(job.chat_id, texts.THREAD_GONE, [], False, False, 0)
-        job.messages = deque([notice, replace(message, thread_id=None), *moved])
+        notice = [Outgoing(job.chat_id, texts.THREAD_GONE, [], False, False, 0)] if first else []
+        job.messages = deque([*notice, replace(message, thread_id=None), *moved])
 
     async def _record_retry(
         self,

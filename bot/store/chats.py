@@ -293,17 +293,20 @@ def topic_threads(conn: Connection, chat_id: int) -> dict[str, int]:
 
 def forget_thread(conn: Connection, chat_id: int, thread_id: int) -> int:
     """A forum topic was closed or deleted: what went there goes to General from now on
-    (subscriptions, followed topics and deliveries not sent yet); the deliveries moved."""
+    (subscriptions, followed topics and deliveries not sent yet). Returns how many
+    subscriptions and followed topics moved: 0 when another send already moved them, so
+    General is told once."""
+    moved = 0
     for table in (subscriptions, topics):
-        conn.execute(
+        moved += conn.execute(
             update(table)
             .where(table.c.chat_id == chat_id, table.c.thread_id == thread_id)
             .values(thread_id=None)
-        )
-    stmt = (
+        ).rowcount
+    conn.execute(
         update(deliveries)
         .where(deliveries.c.chat_id == chat_id, deliveries.c.thread_id == thread_id)
         .where(deliveries.c.state.in_(("pending", "sending")))
         .values(thread_id=None)
     )
-    return int(conn.execute(stmt).rowcount)
+    return int(moved)

@@ -1,9 +1,10 @@
 """The delivery outbox: one row per (chat, story), claimed, sent and recorded.
 
 States: `pending` → `sending` (claimed by a worker, written before the Bot API call) → `sent`
-(with Telegram's message id); `pending` → `cancelled` (the chat blocked the bot); `failed`
-after `delivery.max_attempts`. Claims use `SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL, so
-two bot processes never claim the same row; SQLite serialises writers with `BEGIN IMMEDIATE`.
+(with Telegram's message id); `pending` → `cancelled` (the chat blocked or removed the bot:
+`bot.store.chats.remove_chat`); `failed` after `delivery.max_attempts`. Claims use
+`SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL, so two bot processes never claim the same
+row; SQLite serialises writers with `BEGIN IMMEDIATE`.
 
 Crash safety: a row left `sending` by a process that died is claimed again once its claim is
 older than `stale_after_s`. That is the only way a message can be sent twice: the process died
@@ -272,22 +273,6 @@ def mark_failed(conn: Connection, ids: Sequence[int], error: str) -> int:
         update(deliveries)
         .where(deliveries.c.id.in_(list(ids)), deliveries.c.state == "sending")
         .values(state="failed", attempts=deliveries.c.attempts + 1, last_error=error[:500])
-    )
-    return conn.execute(stmt).rowcount
-
-
-def block_chat(conn: Connection, chat_id: int, now: datetime, error: str) -> int:
-    """The chat blocked or removed the bot: mark it inactive, cancel what it still awaits.
-
-    Cancelled rows stay cancelled when /start makes the chat active again, and the unique
-    (chat, story) row keeps those stories from being written a second time.
-    """
-    conn.execute(update(chats).where(chats.c.id == chat_id).values(active=False, updated_at=now))
-    stmt = (
-        update(deliveries)
-        .where(deliveries.c.chat_id == chat_id)
-        .where(deliveries.c.state.in_(("pending", "sending")))
-        .values(state="cancelled", last_error=error[:500])
     )
     return conn.execute(stmt).rowcount
 

@@ -240,6 +240,8 @@ async def manage_command(update: Update, context: Context) -> None:
     if chat is None or chat.type != ChatType.PRIVATE or user_id is None:
         raise UserError(texts.MANAGE_PRIVATE_ONLY)
     args = _args(context)
+    if args and (len(args) > 1 or not args[0].startswith("@")):
+        raise UserError(texts.MANAGE_USAGE)
     if args:  # /manage @channel: pick that one directly
         target, _ = await resolve_target(update, context, args[:1])
         if not target.managed:

@@ -57,7 +57,7 @@ def inline_results(page: StoryPage, settings: ChatSettings) -> list[InlineQueryR
         results.append(
             InlineQueryResultArticle(
                 id=str(story.id),
-                title=story.title[:200] or story.url[:200],
+                title=story.title[:200] or story.url[:200] or texts.UNTITLED,
                 description=description(story),
                 url=render.safe_url(story.url) or None,
                 input_message_content=InputTextMessageContent(
@@ -113,5 +113,6 @@ async def inline_query(update: Update, context: Context) -> None:
     await query.answer(
         inline_results(page, settings),
         cache_time=CACHE_S,
+        is_personal=True,  # the cards follow this user's summary length and time zone
         next_offset=str(page_no + 1) if page.has_next else "",
     )

@@ -84,6 +84,10 @@ async def resolve_target(
     problem = await rights_problem(context, target.chat_id, target.title, user_id)
     if problem is not None:
         raise UserError(problem)
+    if target.kind:  # named now, maybe never seen: recorded only once the rights are known
+        await context.service.register_chat(
+            target.chat_id, target.kind, target.title, activate=True
+        )
     return target, args
 
 
@@ -95,22 +99,24 @@ async def _named_chat(context: Context, name: str) -> ChatTarget:
         raise UserError(texts.MANAGE_UNKNOWN_CHAT.format(name=render.escape(name[:65]))) from None
     if chat.type == ChatType.PRIVATE:
         raise UserError(texts.MANAGE_UNKNOWN_CHAT.format(name=render.escape(name[:65])))
-    title = chat.title or ""
-    await context.service.register_chat(chat.id, chat.type, title, activate=False)
-    return ChatTarget(chat.id, title, managed=True)
+    return ChatTarget(chat.id, chat.title or "", managed=True, kind=chat.type)
 
 
 async def may_change(update: Update, context: Context) -> bool:
-    """True in private chats and channels, and for group administrators (anonymous too).
+    """True in private chats, for a channel's own posts, and for administrators elsewhere.
 
-    Asked of Telegram at the moment of the change.
+    Asked of Telegram at the moment of the change. A button press is always checked against
+    the person who pressed it: in a channel every reader sees the bot's buttons.
     """
     chat, user = update.effective_chat, update.effective_user
-    if chat is None or chat.type in (ChatType.PRIVATE, ChatType.CHANNEL):
-        return True  # a channel post has no sender: only administrators can post there
-    message = update.effective_message
-    if message is not None and message.sender_chat is not None:
-        return message.sender_chat.id == chat.id  # an anonymous admin posts as the group
+    if chat is None or chat.type == ChatType.PRIVATE:
+        return True
+    if update.callback_query is None:
+        message = update.effective_message
+        if chat.type == ChatType.CHANNEL and message is not None and user is None:
+            return True  # a channel post has no sender: only administrators can post
+        if message is not None and message.sender_chat is not None:
+            return message.sender_chat.id == chat.id  # an anonymous admin posts as the group
     if user is None:
         return False
     member = await context.bot.get_chat_member(chat.id, user.id)

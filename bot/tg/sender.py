@@ -102,8 +102,10 @@ class TelegramSender:
 
 
 # 400s that mean the bot may not post in the chat at all (a channel that took its rights):
-# like a block, the chat's deliveries are cancelled, not retried.
-_CANNOT_POST = ("chat not found", "need administrator rights", "not enough rights to send")
+# like a block, the chat's deliveries are cancelled, not retried. ("not enough rights to
+# send" is not one: a group that mutes its members for a while answers that, and no update
+# says when it ends.)
+_CANNOT_POST = ("chat not found", "need administrator rights")
 
 
 # 400s that mean the forum topic is gone (closed or deleted): General takes its messages.

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
 from bot.clock import utcnow
 from bot.config import DeliveryConfig
@@ -228,11 +228,17 @@ async def test_a_channel_that_took_the_bots_right_to_post_is_cancelled_not_retri
 ) -> None:
     api.set_chat(CHANNEL, "channel", "Morning Brief")  # the bot is no administrator there
     store.write_sync(seed_fanout, [7, CHANNEL], 1)
+    owner = 55
+    store.write_sync(
+        lambda c: c.execute(update(chats).where(chats.c.id == CHANNEL).values(added_by=owner))
+    )
     await _deliver_all(_dispatcher(store, sender))
     states = store.read_sync(delivery_states)
     assert {c: v for (c, _), v in states.items()} == {7: "sent", CHANNEL: "cancelled"}
     active = store.read_sync(lambda c: dict(c.execute(select(chats.c.id, chats.c.active)).all()))
     assert active[CHANNEL] is False
+    [told] = api.sent_messages(owner)  # who added the bot hears it once
+    assert "1 waiting for it were cancelled" in _text(told)
 
 
 async def test_restart_between_writing_and_sending_sends_each_once(

@@ -143,7 +143,7 @@ def test_retry_counts_attempts_then_fails_but_429_never_counts(store: Store) -> 
 def test_blocked_chat_is_inactive_and_its_rows_stay_cancelled(store: Store) -> None:
     s = store.write_sync(_seed_outbox)
     store.write_sync(q.claim_due, "w", NOW, 10)
-    assert store.write_sync(q.block_chat, 1, NOW, "Forbidden") == 3
+    assert store.write_sync(chat_queries.remove_chat, 1, NOW, "Forbidden").cancelled == 3
     states = store.read_sync(delivery_states)
     assert {states[(1, i)] for i in s[:3]} == {"cancelled"}
     assert (
@@ -252,6 +252,7 @@ def test_deliveries_go_to_the_forum_topic_their_subscription_or_topic_was_made_i
     assert threads == {ids["tech"]: 7, ids["world"]: None, ids["volcano"]: 9}
     # The topic is closed: what went there, and what is still to be sent, goes to General.
     assert store.write_sync(chat_queries.forget_thread, -100, 7) == 1
+    assert store.write_sync(chat_queries.forget_thread, -100, 7) == 0  # General told once
     assert store.read_sync(chat_queries.subscription_threads, -100) == {}
     assert store.read_sync(chat_queries.topic_threads, -100) == {"volcano": 9}
     threads = {r["story_id"]: r["thread_id"] for r in store.read_sync(_rows)}

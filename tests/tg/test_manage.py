@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Connection, select
 
 from bot import texts
+from bot.core.render import to_plain
 from bot.store.chats import get_chat, list_topics, managed_chat, subscribed_feed_ids
 from bot.store.deliveries import add_delivery
 from bot.store.schema import deliveries
@@ -266,3 +267,33 @@ async def test_a_managed_channel_gets_its_pushes_and_its_digest_at_its_local_tim
     assert text.startswith("Your digest")
     assert "Markets close higher" in text
     assert bot.api.counts()["too_many_requests"] == 0
+
+
+async def test_a_reader_pressing_a_channels_buttons_changes_nothing(bot: Bot) -> None:
+    _add_channel(bot)
+    await _bot_made_admin(bot)
+    await bot.feed(channel_post_update("/settings", chat_id=CHANNEL, title=TITLE))
+    settings = bot.api.sent_messages(CHANNEL)[-1]
+    await bot.press(buttons(settings)["1 sent."], settings, user=OTHER_USER)  # a reader
+    answer = bot.api.calls_of("answerCallbackQuery")[-1].params
+    assert answer["show_alert"] in (True, "true")
+    channel = bot.store.read_sync(get_chat, CHANNEL)
+    assert channel is not None
+    assert channel.summary_sentences == 3
+    await bot.press(buttons(settings)["1 sent."], settings, user=USER_ID)  # an administrator
+    channel = bot.store.read_sync(get_chat, CHANNEL)
+    assert channel is not None
+    assert channel.summary_sentences == 1
+
+
+async def test_manage_with_a_word_that_is_no_chat_name_says_how(bot: Bot) -> None:
+    assert await bot.text("manage", "morningbrief") == to_plain(texts.MANAGE_USAGE)
+    assert bot.store.read_sync(managed_chat, USER_ID) is None
+
+
+async def test_naming_a_chat_the_user_does_not_administer_stores_nothing(bot: Bot) -> None:
+    _add_channel(bot, OTHER_CHANNEL, "Not Yours")
+    bot.api.set_admins(OTHER_CHANNEL, [OTHER_USER, BOT_ID])
+    reply = await bot.text("subscribe", "@notyours World")
+    assert reply.startswith("You are not an administrator of Not Yours")
+    assert bot.store.read_sync(get_chat, OTHER_CHANNEL) is None
