@@ -44,6 +44,8 @@ class TelegramConfig:
     max_feeds_per_chat: int = 50
     max_topics_per_chat: int = 20
     request_timeout_s: float = 30.0
+    allowed_users: tuple[int, ...] = ()  # a private instance: only these users (empty: anyone)
+    allowed_chats: tuple[int, ...] = ()  # and these chats (groups an allowed user adds are too)
 
 
 @dataclass(frozen=True)

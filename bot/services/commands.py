@@ -136,6 +136,10 @@ class Service:
         """Groups and channels `user_id` added the bot to or manages (rights not checked)."""
         return await self.store.read(chat_queries.manage_candidates, user_id, MANAGE_CANDIDATES)
 
+    async def store_chat(self, chat_id: int) -> ChatSettings | None:
+        """The chat as the store knows it, or None for a chat never seen."""
+        return await self.store.read(chat_queries.get_chat, chat_id)
+
     async def settings(self, chat_id: int) -> ChatSettings:
         """The chat's settings (defaults for a chat never seen)."""
         found = await self.store.read(chat_queries.get_chat, chat_id)

@@ -27,6 +27,7 @@ class BotData:
     compactor: Compactor | None = None
     pipeline: Pipeline | None = None  # the running bot only
     seen_chats: dict[int, str] = field(default_factory=dict)  # chat id → title last stored
+    refused_users: set[int] = field(default_factory=set)  # told this is a private instance
 
 
 class CustomContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

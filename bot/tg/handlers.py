@@ -17,11 +17,13 @@ from telegram.ext import (
     CommandHandler,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
 from bot import texts
 from bot.core.render import to_plain
+from bot.tg.access import gate
 from bot.tg.buttons import button_handlers
 from bot.tg.chats import my_chat_member_command, track_chat
 from bot.tg.commands import COMMAND_CALLBACKS, channel_command, private_text, unknown_command
@@ -52,7 +54,8 @@ _PRIVATE_TEXT = (
 
 
 def build_handlers() -> dict[int, list[BaseHandler[Update, Any, Any]]]:
-    """Every handler, by handler group (-1 registers chats before the commands run)."""
+    """Every handler, by handler group: -2 turns away those a private instance does not
+    serve, -1 registers chats, then the commands, buttons and the rest run."""
     commands: list[BaseHandler[Update, Any, Any]] = [
         CommandHandler(name, callback) for name, callback in COMMAND_CALLBACKS.items()
     ]
@@ -64,4 +67,5 @@ def build_handlers() -> dict[int, list[BaseHandler[Update, Any, Any]]]:
         InlineQueryHandler(inline_query),
     ]
     tracking: list[BaseHandler[Update, Any, Any]] = [MessageHandler(filters.ALL, track_chat)]
-    return {-1: tracking, 0: commands + button_handlers() + others}
+    access: list[BaseHandler[Update, Any, Any]] = [TypeHandler(Update, gate)]
+    return {-2: access, -1: tracking, 0: commands + button_handlers() + others}

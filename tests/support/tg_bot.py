@@ -118,11 +118,17 @@ def buttons(message: dict[str, Any]) -> dict[str, str]:
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    api: BotApiStandIn, feed_server: FeedServer, tmp_path: Path, *, guarded: bool = False
+    api: BotApiStandIn,
+    feed_server: FeedServer,
+    tmp_path: Path,
+    *,
+    guarded: bool = False,
+    **telegram: Any,
 ) -> AsyncIterator[Bot]:
     """The real Application against the stand-in, with an empty store.
 
     `guarded` turns the address guard on (as deployed); tests then reach no loopback server.
+    Other keywords are `[telegram]` settings (e.g. `allowed_users`).
     """
     config = Config(
         telegram=TelegramConfig(
@@ -131,6 +137,7 @@ async def running_bot(
             admins=(USER_ID,),
             max_feeds_per_chat=3,
             max_topics_per_chat=2,
+            **telegram,
         ),
         storage=StorageConfig(url=sqlite_url(tmp_path)),
         fetch=FetchConfig(
