@@ -14,6 +14,7 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
@@ -134,6 +135,16 @@ class CatalogueFeed:
     url: str
     name: str
     default: bool = False
+    title: str = ""  # its display name ("BBC News – World"); the name is what /subscribe takes
+    language: str = ""  # the feed's language, as an ISO 639-1 code
+
+
+@dataclass(frozen=True)
+class CatalogueConfig:
+    """Where the catalogue comes from when the config lists no [[feeds]]."""
+
+    builtin: bool = True  # the starter catalogue shipped in the package (bot/data)
+    file: str = ""  # or a TOML file of [[feeds]] tables to use instead
 
 
 @dataclass(frozen=True)
@@ -148,6 +159,7 @@ class Config:
     delivery: DeliveryConfig = DeliveryConfig()
     log: LogConfig = LogConfig()
     health: HealthConfig = HealthConfig()
+    catalogue: CatalogueConfig = CatalogueConfig()
     feeds: tuple[CatalogueFeed, ...] = ()
 
 
@@ -160,6 +172,7 @@ SECTIONS: dict[str, type] = {
     "delivery": DeliveryConfig,
     "log": LogConfig,
     "health": HealthConfig,
+    "catalogue": CatalogueConfig,
 }
 
 
@@ -200,8 +213,11 @@ def load_config(text: str, environ: Mapping[str, str], source: str = "config") -
         delivery=_load_section(data, "delivery", DeliveryConfig),
         log=_load_section(data, "log", LogConfig),
         health=_load_section(data, "health", HealthConfig),
+        catalogue=_load_section(data, "catalogue", CatalogueConfig),
         feeds=_load_feeds(data.get("feeds", [])),
     )
+    if not config.feeds and config.catalogue.builtin:
+        config = dataclasses.replace(config, feeds=starter_catalogue(config.catalogue.file))
     config = _apply_environ(config, environ)
     _validate(config)
     return config
@@ -251,6 +267,22 @@ def _coerce(key: str, value: object, hint: object) -> object:
     raise ConfigError(f"{key} has an unsupported type")  # pragma: no cover
 
 
+def starter_catalogue(path: str = "") -> tuple[CatalogueFeed, ...]:
+    """The catalogue used when the config lists no [[feeds]]: the package's, or `path`'s."""
+    if path:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"catalogue.file {path!r} cannot be read: {exc}") from None
+    else:
+        text = resources.files("bot").joinpath("data", "catalogue.toml").read_text("utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"the catalogue {path or 'bot/data'} is not valid TOML: {exc}") from None
+    return _load_feeds(data.get("feeds", []))
+
+
 def _load_feeds(raw: object) -> tuple[CatalogueFeed, ...]:
     if not isinstance(raw, list):
         raise ConfigError("[[feeds]] must be an array of tables, each with url and name")
@@ -260,7 +292,7 @@ def _load_feeds(raw: object) -> tuple[CatalogueFeed, ...]:
         key = f"feeds[{i}]"
         if not isinstance(item, dict):
             raise ConfigError(f"{key} must be a table with url and name")
-        extra = sorted(set(item) - {"url", "name", "default"})
+        extra = sorted(set(item) - {"url", "name", "default", "title", "language"})
         if extra:
             raise ConfigError(f"unknown key {key}.{extra[0]}")
         for required in ("url", "name"):
@@ -269,13 +301,15 @@ def _load_feeds(raw: object) -> tuple[CatalogueFeed, ...]:
         url = str(_coerce(f"{key}.url", item["url"], str))
         name = str(_coerce(f"{key}.name", item["name"], str)).strip()
         default = bool(_coerce(f"{key}.default", item.get("default", False), bool))
+        title = str(_coerce(f"{key}.title", item.get("title", ""), str)).strip()
+        language = str(_coerce(f"{key}.language", item.get("language", ""), str)).strip()
         _check_http_url(f"{key}.url", url)
         if not name:
             raise ConfigError(f"{key}.name must not be empty")
         if name.lower() in names:
             raise ConfigError(f"{key}.name {name!r} is used by another feed")
         names.add(name.lower())
-        feeds.append(CatalogueFeed(url=url, name=name, default=default))
+        feeds.append(CatalogueFeed(url, name, default, title, language))
     return tuple(feeds)
 
 

@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 
 from bot.cli.logs import ScrubFilter, scrub
-from bot.config import SECTIONS, Config, load_config, read_config, require_token
+from bot.config import (
+    SECTIONS,
+    Config,
+    load_config,
+    read_config,
+    require_token,
+    starter_catalogue,
+)
 from bot.errors import ConfigError
 from tests.support.paths import REPO
 
@@ -31,7 +38,7 @@ def test_defaults_need_no_file() -> None:
 
 def test_example_file_loads_and_equals_the_defaults() -> None:
     text = (ROOT / "config.example.toml").read_text()
-    assert load_config(text, {}) == Config()
+    assert load_config(text, {}) == Config(feeds=starter_catalogue())
 
 
 def test_every_setting_is_documented_in_the_example_and_back() -> None:
@@ -158,3 +165,26 @@ def test_cli_db_upgrade_creates_the_sqlite_file(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "schema at revision" in result.stdout
     assert (tmp_path / "data" / "digest-bot.sqlite3").exists()
+
+
+def test_without_feeds_the_starter_catalogue_is_used() -> None:
+    feeds = load_config("", {}).feeds
+    assert 15 <= len(feeds) <= 25
+    assert len({f.name for f in feeds}) == len(feeds)
+    assert {f.language for f in feeds} >= {"en", "de", "fr", "es"}
+    defaults = [f for f in feeds if f.default]
+    assert 3 <= len(defaults) <= 6
+    assert len({f.url.split("/")[2] for f in defaults}) == len(defaults)  # several outlets
+    assert all(f.url.startswith("https://") and f.title for f in feeds)
+
+
+def test_the_starter_catalogue_can_be_switched_off_or_replaced(tmp_path: Path) -> None:
+    assert load_config("[catalogue]\nbuiltin = false\n", {}).feeds == ()
+    own = tmp_path / "mine.toml"
+    own.write_text('[[feeds]]\nurl = "https://a.example/rss"\nname = "a"\ndefault = true\n')
+    config = load_config(f'[catalogue]\nfile = "{own}"\n', {})
+    assert [(f.name, f.default) for f in config.feeds] == [("a", True)]
+    listed = load_config('[[feeds]]\nurl = "https://b.example/rss"\nname = "b"\n', {})
+    assert [f.name for f in listed.feeds] == ["b"]  # the config's own list wins
+    with pytest.raises(ConfigError, match=r"catalogue\.file"):
+        load_config(f'[catalogue]\nfile = "{tmp_path / "absent.toml"}"\n', {})

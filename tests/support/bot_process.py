@@ -64,6 +64,7 @@ def write_config(
         "[health]",
         f"port = {health_port}",
     ]
+    lines += ["[catalogue]", "builtin = false"]  # tests never reach the starter catalogue
     for feed in feeds:
         lines += ["[[feeds]]", f'url = "{feed["url"]}"', f'name = "{feed["name"]}"']
         lines.append(f"default = {'true' if feed.get('default') else 'false'}")

@@ -123,27 +123,29 @@ async def running_bot(
     tmp_path: Path,
     *,
     guarded: bool = False,
+    feeds: tuple[CatalogueFeed, ...] | None = None,
     **telegram: Any,
 ) -> AsyncIterator[Bot]:
     """The real Application against the stand-in, with an empty store.
 
     `guarded` turns the address guard on (as deployed); tests then reach no loopback server.
-    Other keywords are `[telegram]` settings (e.g. `allowed_users`).
+    `feeds` replaces the two-feed test catalogue; other keywords are `[telegram]` settings
+    (e.g. `allowed_users`).
     """
     config = Config(
         telegram=TelegramConfig(
             token=BOT_TOKEN,
             api_url=api.base_url,
             admins=(USER_ID,),
-            max_feeds_per_chat=3,
-            max_topics_per_chat=2,
-            **telegram,
+            **({"max_feeds_per_chat": 3, "max_topics_per_chat": 2} | telegram),
         ),
         storage=StorageConfig(url=sqlite_url(tmp_path)),
         fetch=FetchConfig(
             allow_private_networks=not guarded, connect_timeout_s=2, read_timeout_s=2
         ),
-        feeds=(
+        feeds=feeds
+        if feeds is not None
+        else (
             CatalogueFeed(
                 url=feed_server.url_for("/feeds/atom10.xml"), name="World", default=True
             ),
