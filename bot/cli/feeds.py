@@ -104,6 +104,10 @@ def format_outcome(outcome: FeedOutcome) -> str:
         if outcome.discovered:
             line += " (feeds on that page: " + ", ".join(outcome.discovered) + ")"
         return line
+    if outcome.status == "resolved":
+        return (
+            f"{outcome.status:<12} {outcome.url}: a web page; its feed {outcome.moved_to} is used"
+        )
     line = f"{outcome.status:<12} {outcome.url}: {outcome.new} new"
     if outcome.backlog:
         line += f", {outcome.backlog} older marked seen"

@@ -49,6 +49,7 @@ class Feed:
     dead_notified: bool = False
     items_seen: int = 0
     created_at: datetime | None = None
+    page_url: str | None = None  # the web page it was given as, before it was resolved
     subscribers: int = 0  # filled by the listings that count them
 
     @property

@@ -45,7 +45,7 @@ class FeedOutcome:
 
     feed_id: int
     url: str
-    status: str  # ok | not_modified | failed | dead
+    status: str  # ok | not_modified | failed | dead | resolved (a web page: now its feed)
     new: int = 0
     backlog: int = 0
     linked: int = 0
@@ -234,6 +234,8 @@ class Poller:
         except (FeedError, WorkError) as exc:
             return await self._failed(feed, now, str(exc), None)
         if not parsed.is_feed:
+            if parsed.alternate_feeds and feed.last_success_at is None and not feed.page_url:
+                return await self._resolve_page(feed, now, parsed.alternate_feeds)
             outcome = await self._failed(feed, now, WEB_PAGE_ERROR, None)
             return replace(outcome, discovered=parsed.alternate_feeds, moved_to=moved_to)
         lower = _lower_bound_s(parsed, result)
@@ -263,6 +265,19 @@ class Poller:
             recorded.linked,
             next_poll_at=next_at,
             moved_to=moved_to,
+        )
+
+    async def _resolve_page(
+        self, feed: Feed, now: datetime, alternates: tuple[str, ...]
+    ) -> FeedOutcome:
+        """A feed never read yet whose URL is a web page: from now on, the first feed the page
+        links to (RSS or Atom, in page order), polled at the next tick; said in the log."""
+        chosen = canonical_url(alternates[0])
+        others = f" (it also links to {', '.join(alternates[1:])})" if alternates[1:] else ""
+        log.info("feed %s is a web page; using its feed %s%s", feed.url, chosen, others)
+        new_id = await self.store.write(feed_queries.resolve_page, feed.id, chosen, now)
+        return FeedOutcome(
+            new_id, feed.url, "resolved", moved_to=chosen, discovered=alternates, next_poll_at=now
         )
 
     async def _parse(self, result: FetchResult) -> ParsedFeed:

@@ -68,9 +68,12 @@ def add_feed(
     two ways is one feed.
     """
     url = canonical_url(url)
-    values = {"url": url, "created_at": now, "next_poll_at": now}
-    insert_ignore(conn, feeds, values, ["url"])
-    feed_id = int(conn.execute(select(feeds.c.id).where(feeds.c.url == url)).scalar_one())
+    resolved = conn.execute(select(feeds.c.id).where(feeds.c.page_url == url)).scalar()
+    if resolved is None:  # a web page resolved earlier stays the feed it led to
+        values = {"url": url, "created_at": now, "next_poll_at": now}
+        insert_ignore(conn, feeds, values, ["url"])
+    found = resolved or conn.execute(select(feeds.c.id).where(feeds.c.url == url)).scalar_one()
+    feed_id = int(found)
     if name is not None:
         conn.execute(
             update(feeds)
@@ -95,7 +98,7 @@ def sync_catalogue(conn: Connection, catalogue: Sequence[CatalogueFeed], now: da
     if dropped:
         conn.execute(
             update(feeds)
-            .where(feeds.c.url.in_(sorted(dropped)))
+            .where(or_(feeds.c.url.in_(sorted(dropped)), feeds.c.page_url.in_(sorted(dropped))))
             .values(is_catalogue=False, is_default=False, name=None)
         )
     for feed in catalogue:
@@ -310,6 +313,29 @@ def _merge_into(conn: Connection, old_id: int, target: Feed) -> None:
         )
         return
     conn.execute(delete(feeds).where(feeds.c.id == old_id))
+
+
+def resolve_page(conn: Connection, feed_id: int, feed_url: str, now: datetime) -> int:
+    """A feed given as a web page: from now on it is the feed the page links to, polled now.
+
+    The page is kept (`page_url`), so the catalogue or a second `feeds add` of the same page
+    finds this feed. If the feed URL is known already, the two are merged. Returns the id.
+    """
+    page = conn.execute(select(feeds.c.url).where(feeds.c.id == feed_id)).scalar()
+    new_id = move_feed(conn, feed_id, feed_url)
+    conn.execute(
+        update(feeds)
+        .where(feeds.c.id == new_id)
+        .values(
+            page_url=page,
+            next_poll_at=now,
+            status="new",
+            consecutive_failures=0,
+            first_failure_at=None,
+            last_error=None,
+        )
+    )
+    return new_id
 
 
 def revive_feed(conn: Connection, feed_id: int, now: datetime) -> None:

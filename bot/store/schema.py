@@ -130,6 +130,7 @@ feeds = Table(
     Column("dead_notified", Boolean, nullable=False, server_default="0"),
     Column("items_seen", Integer, nullable=False, server_default="0"),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("page_url", CleanText),  # the web page it was given as, before it was resolved
 )
 Index("ix_feeds_next_poll_at", feeds.c.next_poll_at)
 

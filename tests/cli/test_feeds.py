@@ -85,11 +85,21 @@ def test_poll_once_stores_each_story_exactly_once(
 def test_poll_once_reports_failures_with_sentences(
     tmp_path: Path, db_url: str, server: FeedServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = _config(tmp_path, db_url, server, ["page_with_feed.html"])
+    config = _config(tmp_path, db_url, server, ["page_with_feed.html", "page_without_feed.html"])
     assert main(["--config", config, "poll", "--once"]) == 0
     out = capsys.readouterr().out
-    assert "not a feed: the URL is a web page (feeds on that page: " in out
+    feed = server.url_for("/feeds/rss20.xml")
+    assert f"page_with_feed.html: a web page; its feed {feed} is used" in out
+    assert "page_without_feed.html: not a feed: the URL is a web page" in out
     assert "1 failed" in out
+    # The next pass polls the feed the page led to; the catalogue sync at start keeps it.
+    assert main(["--config", config, "poll", "--once"]) == 0
+    out = capsys.readouterr().out
+    assert f"ok           {feed}: 2 new" in out
+    assert main(["--config", config, "feeds", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert listed.count("[F0]") == 1
+    assert "page_with_feed.html" not in listed.split("[F0]")[1].splitlines()[0]
 
 
 def test_feeds_add_list_remove(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
@@ -26,6 +27,7 @@ from bot.store.schema import chats, feeds, stories, story_sources, subscriptions
 from bot.store.stories import record_entries
 from tests.support.feed_data import rss
 from tests.support.feed_server import FeedServer, LoopbackOnlyResolver
+from tests.support.paths import TEST_DATA
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 CONFIG = Config(
@@ -276,10 +278,44 @@ async def test_failing_for_dead_after_s_kills_the_feed(rig: Rig) -> None:
     assert (outcome.status, outcome.notify_chats) == ("dead", (7,))
 
 
-async def test_web_page_is_not_a_feed_and_offers_discovered_feeds(rig: Rig) -> None:
-    outcome = await rig.poll(rig.add_feed("/feeds/page_with_feed.html"))
+async def test_a_feed_that_turns_into_a_web_page_fails_and_offers_its_feeds(rig: Rig) -> None:
+    rig.server.add("/moving", rss(["a"]))
+    feed_id = rig.add_feed("/moving")
+    assert (await rig.poll(feed_id)).status == "ok"
+    page = (TEST_DATA / "feeds" / "page_with_feed.html").read_bytes()
+    rig.server.add("/moving", page, content_type="text/html")
+    outcome = await rig.poll(feed_id)
     assert outcome.error == "not a feed: the URL is a web page"
     assert outcome.discovered[0] == rig.server.url_for("/feeds/rss20.xml")
+    assert rig.feed(feed_id).url == rig.server.url_for("/moving")  # not moved silently
+
+
+async def test_a_page_never_read_as_a_feed_resolves_to_the_first_feed_it_links(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    page = rig.server.url_for("/feeds/page_with_feed.html")
+    feed = rig.server.url_for("/feeds/rss20.xml")
+    with caplog.at_level(logging.INFO, logger="bot.services.polling"):
+        outcome = await rig.poll(rig.add_feed("/feeds/page_with_feed.html"))
+    assert (outcome.status, outcome.moved_to) == ("resolved", feed)
+    [line] = [r.getMessage() for r in caplog.records if "is a web page" in r.getMessage()]
+    assert line == (
+        f"feed {page} is a web page; using its feed {feed} "
+        "(it also links to https://atom.example.org/feed.atom)"
+    )
+    row = rig.feed(outcome.feed_id)
+    assert (row.url, row.page_url, row.status, row.name) == (
+        feed,
+        page,
+        "new",
+        "/feeds/page_with_feed.html",
+    )
+    assert (await rig.poll(outcome.feed_id)).status == "ok"
+    # The catalogue naming the page again finds the feed it became: no second feed.
+    entry = CatalogueFeed(url=page, name="/feeds/page_with_feed.html")
+    rig.store.write_sync(feed_queries.sync_catalogue, [entry], NOW)
+    listed = rig.store.read_sync(feed_queries.list_feeds)
+    assert [(f.url, f.is_catalogue) for f in listed] == [(feed, True)]
 
 
 async def test_invalid_content_is_a_failure_with_a_sentence(rig: Rig) -> None:
