@@ -23,7 +23,7 @@ from telegram import Bot, BotCommand
 from telegram.ext import ApplicationBuilder
 from telegram.request import HTTPXRequest
 
-from bot import texts
+from bot import __version__, texts
 from bot.clock import utcnow
 from bot.config import Config, require_token
 from bot.net.fetcher import HttpFetcher
@@ -97,7 +97,15 @@ class Wiring:
         if self.fetcher is None:
             raise RuntimeError("the running bot needs a fetcher")
         config, store = self.config, self.store
-        dispatcher = Dispatcher(store, TelegramSender(application.bot), config.delivery)
+        dispatcher = Dispatcher(
+            store,
+            TelegramSender(application.bot),
+            config.delivery,
+            log_chat=config.telegram.log_chat,
+        )
+        dispatcher.notify(
+            f"digest-bot {__version__} started, with {len(config.feeds)} catalogue feeds."
+        )
         self.workers = story_workers(config)
         enricher = Enricher(store, self.fetcher, config, self.workers)
         poller = Poller(store, self.fetcher, config, workers=self.workers)
@@ -122,6 +130,7 @@ class Wiring:
                 except Exception:
                     log.exception("stopping the worker processes failed")
             await _stop_stage("sender", pipeline.sender_task, SENDER_STOP_S)
+            await _tell_log_chat(pipeline, "digest-bot is stopping.")
         if self.health is not None:
             await self.health.cleanup()
             self.health = None
@@ -131,6 +140,18 @@ class Wiring:
         if self.fetcher is not None:
             await self.fetcher.close()
         self.store.close()
+
+
+async def _tell_log_chat(pipeline: Pipeline, text: str) -> None:
+    """One notice straight to the log chat (the sender has stopped); never raises."""
+    dispatcher = pipeline.dispatcher
+    if not dispatcher.log_chat:
+        return
+    try:
+        async with asyncio.timeout(5):
+            await dispatcher.sender.send(dispatcher.log_chat, text, link_preview=False)
+    except Exception as exc:
+        log.warning("could not tell the log chat: %s", exc)
 
 
 async def _stop_stage(name: str, task: asyncio.Task[None] | None, within_s: float) -> None:

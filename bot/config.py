@@ -47,6 +47,7 @@ class TelegramConfig:
     request_timeout_s: float = 30.0
     allowed_users: tuple[int, ...] = ()  # a private instance: only these users (empty: anyone)
     allowed_chats: tuple[int, ...] = ()  # and these chats (groups an allowed user adds are too)
+    log_chat: int = 0  # a chat that gets the operator's notices; 0: none
 
 
 @dataclass(frozen=True)

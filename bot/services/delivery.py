@@ -47,6 +47,7 @@ from bot.store.matching import match_ready
 
 log = logging.getLogger(__name__)
 
+MAX_NOTICES = 50  # operator notices waiting; older ones are dropped
 MAX_BACKOFF_S = 3600.0
 LATE_TOLERANCE_S = 0.01
 GLOBAL_FLOOD_CHATS = 3  # distinct chats hitting 429 within a second: the whole bot is flooding
@@ -102,8 +103,11 @@ class Dispatcher:
         *,
         worker_id: str | None = None,
         stale_after_s: float = 600.0,
+        log_chat: int = 0,
     ) -> None:
         self.store = store
+        self.log_chat = log_chat  # gets `notify` texts, paced like any chat; 0: none
+        self._notices: deque[str] = deque(maxlen=MAX_NOTICES)
         self.sender = sender
         self.config = config
         self.clock = clock
@@ -116,6 +120,20 @@ class Dispatcher:
         self._progress = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
         self._recent_floods: deque[tuple[float, int]] = deque()
+
+    def notify(self, text: str) -> None:
+        """Queue an operator notice for the log chat (sent, paced, with the next round)."""
+        if self.log_chat:
+            self._notices.append(text)
+
+    def _queue_notices(self) -> None:
+        if not self._notices:
+            return
+        notices = [Outgoing(self.log_chat, escape(t), [], False, False, 0) for t in self._notices]
+        self._notices.clear()
+        ready = self.pacer.ready_at(self.log_chat, asyncio.get_running_loop().time())
+        heapq.heappush(self._heap, _Job(ready, next(self._seq), self.log_chat, deque(notices)))
+        self._wake.set()
 
     async def match_ready(self, now: datetime) -> int:
         """Match ready stories to chats; return how many deliveries were written."""
@@ -133,6 +151,7 @@ class Dispatcher:
 
         scheduler = asyncio.create_task(self._schedule(report, clock))
         try:
+            self._queue_notices()
             while await self._feed(clock()):
                 await self._wait_for_room()
             await self._drain()
@@ -140,6 +159,8 @@ class Dispatcher:
             scheduler.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await scheduler
+        if report.failed:  # for the log chat, with the next round
+            self.notify(f"{report.failed} messages failed for good in the last round.")
         return report
 
     async def digest_slots(self) -> list[DigestSlot]:

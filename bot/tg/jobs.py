@@ -99,6 +99,9 @@ async def poll_job(context: CustomContext) -> None:
         )
     for chat_id, text in report.notices():
         await _notify(context, chat_id, text)
+    for outcome in report.outcomes:
+        if outcome.status == "dead":
+            pipeline.dispatcher.notify(f"The feed {outcome.url} is dead: {outcome.error}")
 
 
 async def _notify(context: CustomContext, chat_id: int, text: str) -> None:

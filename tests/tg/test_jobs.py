@@ -12,11 +12,22 @@ from sqlalchemy import Connection, insert, select
 from bot.app import build_application
 from bot.clock import utcnow
 from bot.config import Config, StorageConfig, TelegramConfig
+from bot.net.fetcher import HttpFetcher
+from bot.proc.workers import ProcessWorkers
+from bot.services.delivery import Dispatcher
+from bot.services.enrich import Enricher
+from bot.services.pipeline import Pipeline
+from bot.services.polling import Poller
 from bot.store.engine import Store
+from bot.store.feeds import add_feed
 from bot.store.schema import stories
 from bot.tg.context import CustomContext
-from bot.tg.jobs import compact_job, register_jobs, store_gated
+from bot.tg.jobs import compact_job, poll_job, register_jobs, store_gated
+from bot.tg.sender import TelegramSender
 from tests.support.bot_process import free_port
+from tests.support.feed_server import FeedServer
+from tests.support.tg_api import BotApiStandIn
+from tests.support.tg_bot import running_bot
 from tests.support.tg_updates import BOT_TOKEN
 
 
@@ -92,3 +103,25 @@ async def test_a_job_whose_database_is_down_logs_one_line_then_backs_off(
     assert lines[0].endswith("trying again in 1 s")
     assert all(r.exc_info is None for r in caplog.records)
     store.close()
+
+
+async def test_the_log_chat_hears_of_a_dead_feed(
+    api: BotApiStandIn, feed_server: FeedServer, tmp_path: Path, workers: ProcessWorkers
+) -> None:
+    log_chat = 4711
+    feed_server.add("/gone.xml", "gone", status=410)
+    async with running_bot(api, feed_server, tmp_path, log_chat=log_chat) as bot:
+        url = feed_server.url_for("/gone.xml")
+        bot.store.write_sync(add_feed, url, utcnow(), name="Gone")
+        config = bot.config
+        dispatcher = Dispatcher(
+            bot.store, TelegramSender(bot.app.bot), config.delivery, log_chat=log_chat
+        )
+        async with HttpFetcher(config.fetch) as fetcher:
+            poller = Poller(bot.store, fetcher, config)
+            enricher = Enricher(bot.store, fetcher, config, workers)
+            bot.app.bot_data.pipeline = Pipeline(poller, enricher, dispatcher)
+            await poll_job(CustomContext(bot.app))
+        await dispatcher.send_due(utcnow())
+    [notice] = api.sent_messages(log_chat)
+    assert notice["plain_text"] == f"The feed {url} is dead: HTTP 410"
