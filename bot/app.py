@@ -14,7 +14,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,6 +27,7 @@ from bot import __version__, texts
 from bot.clock import utcnow
 from bot.config import Config, require_token
 from bot.net.fetcher import HttpFetcher
+from bot.net.metrics import PrometheusMetrics
 from bot.proc.workers import ProcessWorkers
 from bot.services.commands import Service
 from bot.services.compaction import Compactor
@@ -69,6 +70,7 @@ class Wiring:
     fetcher: HttpFetcher | None
     workers: ProcessWorkers | None = None
     health: web.AppRunner | None = None
+    metrics: PrometheusMetrics = field(default_factory=PrometheusMetrics)
 
     async def post_init(self, application: BotApplication) -> None:
         """Open the fetcher, sync the catalogue, register the command menu."""
@@ -84,8 +86,14 @@ class Wiring:
         if self.config.health.port:
             from bot.net.health import start_health_server
 
-            self.health = await start_health_server(self.config.health, self.counts)
+            self.health = await start_health_server(
+                self.config.health, self.counts, self.metrics, self.figures
+            )
         log.info("digest-bot is running")
+
+    async def figures(self) -> dict[str, int]:
+        """The store's counts, for the gauges of /metrics."""
+        return await self.store.read(stats)
 
     async def counts(self) -> dict[str, int]:
         """What /healthz shows (`bot.store.stats`, under the endpoint's names)."""
@@ -102,13 +110,14 @@ class Wiring:
             TelegramSender(application.bot),
             config.delivery,
             log_chat=config.telegram.log_chat,
+            metrics=self.metrics,
         )
         dispatcher.notify(
             f"digest-bot {__version__} started, with {len(config.feeds)} catalogue feeds."
         )
         self.workers = story_workers(config)
-        enricher = Enricher(store, self.fetcher, config, self.workers)
-        poller = Poller(store, self.fetcher, config, workers=self.workers)
+        enricher = Enricher(store, self.fetcher, config, self.workers, metrics=self.metrics)
+        poller = Poller(store, self.fetcher, config, workers=self.workers, metrics=self.metrics)
         pipeline = Pipeline(poller, enricher, dispatcher)
         pipeline.sender_task = asyncio.create_task(dispatcher.run_forever(pipeline.stop))
         pipeline.enricher_task = asyncio.create_task(enricher.run_forever(pipeline.stop))

@@ -38,15 +38,17 @@ from bot.core.pacing import Pacer
 from bot.core.render import escape
 from bot.core.schedule import DigestSlot
 from bot.errors import StoreError
-from bot.services.ports import Sender, SendOutcome
+from bot.services.ports import Metrics, NoMetrics, Sender, SendOutcome
 from bot.store import deliveries as q
 from bot.store.chats import forget_thread, remove_chat
 from bot.store.compose import compose_messages, digest_slots, move_chat
 from bot.store.engine import Store
 from bot.store.matching import match_ready
+from bot.store.stats import stats
 
 log = logging.getLogger(__name__)
 
+MINUTE_S = 60.0
 MAX_NOTICES = 50  # operator notices waiting; older ones are dropped
 MAX_BACKOFF_S = 3600.0
 LATE_TOLERANCE_S = 0.01
@@ -104,8 +106,12 @@ class Dispatcher:
         worker_id: str | None = None,
         stale_after_s: float = 600.0,
         log_chat: int = 0,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
+        self.metrics: Metrics = metrics or NoMetrics()
+        self._minute = SendReport()  # totals since the last per-minute log line
+        self._minute_started = time.monotonic()
         self.log_chat = log_chat  # gets `notify` texts, paced like any chat; 0: none
         self._notices: deque[str] = deque(maxlen=MAX_NOTICES)
         self.sender = sender
@@ -161,7 +167,29 @@ class Dispatcher:
                 await scheduler
         if report.failed:  # for the log chat, with the next round
             self.notify(f"{report.failed} messages failed for good in the last round.")
+        for name in ("sent", "retried", "failed", "cancelled", "floods"):
+            self.metrics.count(name, getattr(report, name))
+            setattr(self._minute, name, getattr(self._minute, name) + getattr(report, name))
         return report
+
+    async def log_minute(self, now: datetime) -> None:
+        """Once a minute, one INFO line: what was sent, and how long the queue is."""
+        if time.monotonic() - self._minute_started < MINUTE_S:
+            return
+        figures = await self.store.read(stats)
+        oldest = figures["oldest_due_epoch"]
+        waited = max(0, int(now.timestamp()) - oldest) if oldest else 0
+        m = self._minute
+        log.info(
+            "last minute: sent %d, retried %d, failed %d, 429s %d; queue %d, oldest due %d s ago",
+            m.sent,
+            m.retried,
+            m.failed,
+            m.floods,
+            figures["pending"],
+            waited,
+        )
+        self._minute, self._minute_started = SendReport(), time.monotonic()
 
     async def digest_slots(self) -> list[DigestSlot]:
         """Every distinct digest time of the active daily chats (for the digest jobs)."""
@@ -189,6 +217,8 @@ class Dispatcher:
                     log.info("delivery: working again")
                 if report.unusual():
                     log.info("delivery round: %s", report.summary())
+                with contextlib.suppress(StoreError):
+                    await self.log_minute(self.clock())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), wait)
 
@@ -312,6 +342,8 @@ class Dispatcher:
             assert outcome.message_id is not None
             sent = await self.store.write(q.mark_sent, ids, outcome.message_id, now)
             report.sent += sent  # not `+= await`: that reads the total before awaiting
+            if message.digest:
+                log.info("digest sent to chat %s: %d stories", job.chat_id, len(ids))
             if message.digest and not job.messages:
                 await self.store.write(q.set_last_digest, job.chat_id, now)
             return True

@@ -42,7 +42,7 @@ from bot.core.text.summarise import MAX_SENTENCES, summarise
 from bot.core.text.summary_text import store_summary
 from bot.core.textnorm import search_text
 from bot.errors import FetchError, StoreError
-from bot.services.ports import HTML_ACCEPT, Fetcher, Workers
+from bot.services.ports import HTML_ACCEPT, Fetcher, Metrics, NoMetrics, Workers
 from bot.store.engine import Store
 from bot.store.stories import (
     claim_enrichment,
@@ -165,7 +165,9 @@ class Enricher:
         config: Config,
         workers: Workers,
         clock: Callable[[], datetime] = utcnow,
+        metrics: Metrics | None = None,
     ) -> None:
+        self.metrics: Metrics = metrics or NoMetrics()
         self.store = store
         self.fetcher = fetcher
         self.config = config
@@ -275,8 +277,10 @@ class Enricher:
         return decode_html(result.body, content_type)
 
     async def _guarded(self, row: PendingStory, now: datetime) -> None:
+        started = time.perf_counter()
         try:
             await self._enrich_one(row, now)
+            self.metrics.observe("enrich", time.perf_counter() - started)
         except asyncio.CancelledError:
             raise
         except Exception:  # a bug in one story must not stop the others

@@ -15,6 +15,7 @@ import asyncio
 import hashlib
 import logging
 import random
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -24,7 +25,7 @@ from bot.config import Config
 from bot.core.feeds import Entry, ParsedFeed, canonical_url, parse_feed
 from bot.core.models import Feed
 from bot.errors import FeedError, FetchError, RetryLaterError, WorkError
-from bot.services.ports import FEED_ACCEPT, Fetcher, FetchResult, Workers
+from bot.services.ports import FEED_ACCEPT, Fetcher, FetchResult, Metrics, NoMetrics, Workers
 from bot.store import feeds as feed_queries
 from bot.store.batch import BatchWriter
 from bot.store.engine import Store
@@ -113,7 +114,9 @@ class Poller:
         rng: random.Random | None = None,
         workers: Workers | None = None,
         parse_budget_s: float = PARSE_BUDGET_S,
+        metrics: Metrics | None = None,
     ) -> None:
+        self.metrics: Metrics = metrics or NoMetrics()
         self.store = store
         self.fetcher = fetcher
         self.config = config
@@ -177,6 +180,13 @@ class Poller:
         return [outcome for outcome in outcomes if outcome is not None]
 
     async def _guarded(self, row: Feed, now: datetime) -> FeedOutcome:
+        started = time.perf_counter()
+        try:
+            return await self._poll_isolated(row, now)
+        finally:
+            self.metrics.observe("poll", time.perf_counter() - started)
+
+    async def _poll_isolated(self, row: Feed, now: datetime) -> FeedOutcome:
         try:
             return await self.poll_feed(row, now)
         except Exception:  # one broken feed must not stop the others

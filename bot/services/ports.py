@@ -79,3 +79,23 @@ class Sender(Protocol):
         self, chat_id: int, html_text: str, *, link_preview: bool, thread_id: int | None = None
     ) -> SendOutcome:
         """Send `html_text` to `chat_id` (in forum topic `thread_id`) and say what happened."""
+
+
+class Metrics(Protocol):
+    """Where the services report what they did (`bot.net.metrics.PrometheusMetrics`)."""
+
+    def count(self, name: str, value: float = 1.0) -> None:
+        """Add `value` to the counter `name` (sent, retried, failed, cancelled, floods)."""
+
+    def observe(self, name: str, seconds: float) -> None:
+        """Record one duration of `name` (poll: one feed, enrich: one story)."""
+
+
+class NoMetrics:
+    """Metrics that go nowhere: the default, for the CLI and the tests."""
+
+    def count(self, name: str, value: float = 1.0) -> None:
+        """Ignore the count."""
+
+    def observe(self, name: str, seconds: float) -> None:
+        """Ignore the duration."""

@@ -6,6 +6,7 @@ Each caller names the figures its own way (`/healthz` says `pending_deliveries`,
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -32,6 +33,10 @@ def stats(conn: Connection) -> dict[str, int]:
         select(func.count()).where(stories.c.state != "failed", stories.c.enrich_error != "")
     ).scalar_one()
     topic_count = conn.execute(select(func.count()).select_from(topics)).scalar_one()
+    story_states = _count_by(conn, stories.c.state)
+    oldest = conn.execute(
+        select(func.min(deliveries.c.due_at)).where(deliveries.c.state.in_(("pending", "sending")))
+    ).scalar()
     return {
         "chats": sum(chat_states.values()),
         "active": active,
@@ -46,7 +51,14 @@ def stats(conn: Connection) -> dict[str, int]:
         "pending": delivery_states.get("pending", 0) + delivery_states.get("sending", 0),
         "failed": delivery_states.get("failed", 0),
         "topics": int(topic_count),
+        "stories_new": story_states.get("new", 0),
+        "stories_ready": story_states.get("ready", 0) + story_states.get("matched", 0),
+        "oldest_due_epoch": int(_utc(oldest).timestamp()) if oldest is not None else 0,
     }
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def failing_feeds(conn: Connection, limit: int = 10) -> list[Feed]:

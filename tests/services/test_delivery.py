@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import subprocess
@@ -397,3 +398,19 @@ async def test_a_database_outage_is_one_line_per_try_with_backoff(
     lines = await lines_logged_while_down(dispatcher.run_forever, "bot.services.delivery", caplog)
     store.close()
     assert_one_line_per_try(lines)
+
+
+async def test_a_line_a_minute_says_what_was_sent_and_how_long_the_queue_is(
+    store: Store, api: BotApiStandIn, sender: TelegramSender, caplog: pytest.LogCaptureFixture
+) -> None:
+    store.write_sync(seed_fanout, [1, 2], 1)
+    dispatcher = _dispatcher(store, sender)
+    with caplog.at_level(logging.INFO, logger="bot.services.delivery"):
+        await _deliver_all(dispatcher)
+        await dispatcher.log_minute(utcnow())  # less than a minute since it started: nothing
+        dispatcher._minute_started -= 61  # a minute later (the line waits for the monotonic clock)
+        await dispatcher.log_minute(utcnow())
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("last minute")]
+    assert lines == [
+        "last minute: sent 2, retried 0, failed 0, 429s 0; queue 0, oldest due 0 s ago"
+    ]

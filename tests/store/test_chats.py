@@ -133,6 +133,9 @@ def test_stats_and_failing_feeds(store: Store) -> None:
         "pending": 0,
         "failed": 0,
         "topics": 1,
+        "stories_new": 0,
+        "stories_ready": 0,
+        "oldest_due_epoch": 0,
     }
     assert [r.id for r in store.read_sync(stats_queries.failing_feeds)] == [a]
 
