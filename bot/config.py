@@ -327,7 +327,15 @@ def _apply_environ(config: Config, environ: Mapping[str, str]) -> Config:
     storage = config.storage
     if environ.get("DATABASE_URL"):
         storage = dataclasses.replace(storage, url=environ["DATABASE_URL"].strip())
-    return dataclasses.replace(config, telegram=telegram, storage=storage)
+    health = config.health
+    if environ.get("DIGEST_BOT_HEALTH_PORT"):  # containers: the readiness server's port
+        port = environ["DIGEST_BOT_HEALTH_PORT"].strip()
+        if not port.isdigit():
+            raise ConfigError(f"DIGEST_BOT_HEALTH_PORT must be a port number, not {port!r}")
+        health = dataclasses.replace(health, port=int(port))
+    if environ.get("DIGEST_BOT_HEALTH_HOST"):
+        health = dataclasses.replace(health, host=environ["DIGEST_BOT_HEALTH_HOST"].strip())
+    return dataclasses.replace(config, telegram=telegram, storage=storage, health=health)
 
 
 def _validate(config: Config) -> None:

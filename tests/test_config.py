@@ -188,3 +188,23 @@ def test_the_starter_catalogue_can_be_switched_off_or_replaced(tmp_path: Path) -
     assert [f.name for f in listed.feeds] == ["b"]  # the config's own list wins
     with pytest.raises(ConfigError, match=r"catalogue\.file"):
         load_config(f'[catalogue]\nfile = "{tmp_path / "absent.toml"}"\n', {})
+
+
+def test_containers_set_the_readiness_server_from_the_environment() -> None:
+    env = {"DIGEST_BOT_HEALTH_PORT": "8080", "DIGEST_BOT_HEALTH_HOST": "0.0.0.0"}
+    health = load_config("", env).health
+    assert (health.host, health.port) == ("0.0.0.0", 8080)
+    with pytest.raises(ConfigError, match="DIGEST_BOT_HEALTH_PORT"):
+        load_config("", {"DIGEST_BOT_HEALTH_PORT": "eighty"})
+
+
+def test_the_container_files_run_the_bot_with_a_healthcheck() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert 'ENTRYPOINT ["digest-bot"]' in dockerfile
+    assert 'CMD ["run"]' in dockerfile
+    assert "HEALTHCHECK" in dockerfile
+    assert "USER 10001" in dockerfile  # not root
+    assert 'VOLUME ["/data"]' in dockerfile
+    compose = (ROOT / "compose.yaml").read_text()
+    assert "image: postgres:16" in compose
+    assert "DATABASE_URL: postgresql://digest:digest@postgres:5432/digest" in compose
