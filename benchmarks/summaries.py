@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _rouge import rouge_f1, token_prf  # noqa: E402
+from _rouge import bootstrap_ci, mean3, rouge_each, rouge_f1, token_prf  # noqa: E402
 from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence  # noqa: E402
 from sumy.nlp.stemmers import Stemmer  # noqa: E402
 from sumy.summarizers.edmundson import EdmundsonSummarizer  # noqa: E402
@@ -129,6 +129,70 @@ def bench_summaries(data: Path) -> dict[str, dict[str, tuple[float, float, float
     return results
 
 
+BUDGET = 600  # the bot's summary budget in characters (summary.max_chars)
+HUMAN_SETS = (  # (file, ROUGE on Unicode words without a stemmer)
+    ("inshorts-dev.jsonl", False),
+    ("cnn-dev.jsonl", False),
+    ("orangesum-dev.jsonl", True),
+)
+
+
+def _lead(record: Record, language: str) -> list[str]:
+    return list(split_story(record["text"], language))
+
+
+def _cut(text: str, budget: int = BUDGET) -> str:
+    """`text` cut to `budget` characters at a word boundary."""
+    return text if len(text) <= budget else text[:budget].rsplit(" ", 1)[0]
+
+
+def bench_against_lead(data: Path) -> dict[str, dict[str, float]]:
+    """Ours against Lead-3 and Lead-3 cut to our budget on every set with a reference; the
+    95% bootstrap interval of the per-article R1 difference, and how often ours is the lead."""
+    results: dict[str, dict[str, float]] = {}
+    for name, unicode_words in (*HUMAN_SETS, ("bbc-dev.jsonl", False)):
+        records = load_jsonl(data / "summarization" / name)
+        language = "fr" if unicode_words else "en"
+        ours, lead3, lead_cut, is_lead = [], [], [], 0
+        for record in records:
+            summary = summarise(record["text"], record["title"], SENTENCES)
+            lead = _lead(record, language)
+            ours.append(summary.text)
+            lead3.append(" ".join(lead[:SENTENCES]))
+            lead_cut.append(_cut(" ".join(lead[:SENTENCES])))
+            n = len(summary.sentences)  # "the lead": its first n sentences (datelines cut)
+            is_lead += bool(n) and all(
+                ours_s in lead_s for ours_s, lead_s in zip(summary.sentences, lead, strict=False)
+            )
+        refs = [r["summary"] for r in records]
+        scored = {
+            label: rouge_each(zip(refs, texts, strict=True), unicode_words=unicode_words)
+            for label, texts in (("ours", ours), ("lead3", lead3), ("lead3@600", lead_cut))
+        }
+        diffs = [a[0] - b[0] for a, b in zip(scored["ours"], scored["lead3@600"], strict=True)]
+        low, high = bootstrap_ci(diffs)
+        means = {label: mean3(s) for label, s in scored.items()}
+        print(f"\n{name} ({len(records)} stories), ROUGE F1, 3 sentences, {BUDGET} chars")
+        for label, (r1, r2, rl) in means.items():
+            print(f"  {label:10s} R1 {r1:5.1f}  R2 {r2:5.1f}  RL {rl:5.1f}")
+        delta = means["ours"][0] - means["lead3@600"][0]
+        print(
+            f"  ours - lead3@600: R1 {delta:+.2f} (95% CI {low:+.2f} .. {high:+.2f}); "
+            f"ours is the lead in {100 * is_lead / len(records):.0f}%"
+        )
+        results[name] = {
+            "r1": means["ours"][0],
+            "delta": delta,
+            "low": low,
+            "high": high,
+            "lead_share": is_lead / len(records),
+            "beats_lead3": float(
+                all(a > b for a, b in zip(means["ours"], means["lead3"], strict=True))
+            ),
+        }
+    return results
+
+
 def bench_summary_time(data: Path) -> tuple[float, float]:
     """Print and return median/p90 ms per story for `summarise` (both sets)."""
     records = [
@@ -175,11 +239,20 @@ def main() -> int:
 
     logging.disable(logging.WARNING)  # trafilatura warns about odd pages
     rouge = bench_summaries(data)
+    against = bench_against_lead(data)
     s_med, s_p90 = bench_summary_time(data)
     _p, _r, f, e_med, e_p90 = bench_extraction(data)
     ins, bbc = rouge["inshorts-dev.jsonl"], rouge["bbc-dev.jsonl"]
     best_bbc = max(v[0] for k, v in bbc.items() if k.startswith("sumy"))
     beats_lead = all(a > b for a, b in zip(ins["ours (default)"], ins["lead-3"], strict=True))
+    print(
+        "RESULT vs lead3@600 R1: "
+        + " ".join(
+            f"{name.split('-')[0]} {r['delta']:+.2f} [{r['low']:+.2f},{r['high']:+.2f}]"
+            f" lead {100 * r['lead_share']:.0f}% beats_lead3={bool(r['beats_lead3'])}"
+            for name, r in against.items()
+        )
+    )
     print(
         "RESULT inshorts ours R1/R2/RL {:.1f}/{:.1f}/{:.1f} lead3 {:.1f}/{:.1f}/{:.1f} "
         "beats_lead3={} | bbc ours R1 {:.1f} best_sumy R1 {:.1f} within_1={} | "

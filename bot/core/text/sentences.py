@@ -26,7 +26,16 @@ _OPEN_CONTEXT = frozenset(" \t\n([{—–-/")
 _MAX_QUOTE_MERGE = 6
 
 # "media.The union" -> "media. The union"; needs two lower-case letters so "U.S.The" is kept.
-_GLUED_RE = re.compile(r"(?<=[a-z0-9%]{2}[.!?])(?=[A-Z][a-z])|(?<=[a-z][.!?][\"”’])(?=[A-Z])")
+# Also after a closing quote or bracket, on either side of the stop ('"équilibrée".Par',
+# 'said."The', French '« non ».Puis'), in Latin (with accents) and Cyrillic letters.
+_LOW = "a-zß-öø-ÿœæа-яё"
+_UP = "A-ZÀ-ÖØ-ÞŒÆА-ЯЁ"
+_CLOSE = '"”’»)\\]'
+_GLUED_RE = re.compile(
+    rf"(?<=[{_LOW}0-9%]{{2}}[.!?])(?=[{_UP}][{_LOW}])"
+    rf"|(?<=[{_LOW}][.!?][{_CLOSE}])(?=[{_UP}])"
+    rf"|(?<=[{_LOW}\s][{_CLOSE}][.!?])(?=[{_UP}])"
+)
 _TERMINAL_RE = re.compile(r"[.!?…:;]['\"”’»)\]]*$")
 _LOWER_WORD_RE = re.compile(r"^[\"'“‘«(]*([^\W\d_]+)")
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")

@@ -1,5 +1,7 @@
 """Tests for the offline sentence tokenizer."""
 
+import pytest
+
 from bot.core.text.sentences import SentenceTokenizer
 
 EN = SentenceTokenizer("english")
@@ -39,6 +41,49 @@ def test_glued_sentences_are_split() -> None:
     assert EN.to_sentences("The union posted on social media.The strike began.") == (
         "The union posted on social media.",
         "The strike began.",
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        (
+            "french",
+            'Le budget sera "équilibré".Par ailleurs, le ministre a parlé.',
+            ('Le budget sera "équilibré".', "Par ailleurs, le ministre a parlé."),
+        ),
+        (
+            "french",
+            "Il a dit « non ».Puis il est parti.",
+            ("Il a dit « non ».", "Puis il est parti."),
+        ),
+        (
+            "english",
+            'The union said it would "fight on."The strike began.',
+            ('The union said it would "fight on."', "The strike began."),
+        ),
+        (
+            "russian",
+            "Он пришёл домой.Потом он ушёл.",
+            ("Он пришёл домой.", "Потом он ушёл."),
+        ),
+        (
+            "spanish",
+            "El gobierno habló (en Madrid).Después votó.",
+            ("El gobierno habló (en Madrid).", "Después votó."),
+        ),
+    ],
+)
+def test_a_stop_glued_to_a_closing_quote_or_bracket_ends_the_sentence(
+    language: str, text: str, expected: tuple[str, ...]
+) -> None:
+    assert SentenceTokenizer(language).to_sentences(text) == expected
+
+
+def test_initials_and_dotted_names_stay_whole() -> None:
+    assert EN.to_sentences("U.S.Army officials met. It was 3.5 per cent.") == (
+        "U.S.Army officials met.",
+        "It was 3.5 per cent.",
     )
 
 
