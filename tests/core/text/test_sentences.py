@@ -124,3 +124,21 @@ def test_words_are_letters_only() -> None:
 
 def test_language_without_punkt_model_still_splits() -> None:
     assert len(SentenceTokenizer("hebrew").to_sentences("One two three. Four five six.")) == 2
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("german", "Die Preise in Bayern bzw. Sachsen stiegen. Dann fielen sie."),
+        ("german", "Es gibt viele Städte, z. B. Berlin und Hamburg. Dann fielen sie."),
+        ("german", "Das betrifft Nr. 5 und Dr. Müller. Dann ging er."),
+        ("french", "Il a vu M. Macron et Mme Borne hier. Puis il est parti."),
+        ("spanish", "Llegó el Dr. Pérez con la Sra. Gómez. Luego se fue."),
+        ("italian", "È arrivato il dott. Bianchi con il prof. Verdi. Poi è andato via."),
+        ("portuguese", "Chegou o Sr. Costa e a Dra. Lima. Depois saiu."),
+        ("russian", "Он живёт в г. Москва, т. е. в столице. Потом ушёл."),
+    ],
+)
+def test_abbreviations_before_a_capital_do_not_end_the_sentence(language: str, text: str) -> None:
+    cut = text.rindex(". ") + 1  # the only real sentence end is the last full stop but one
+    assert SentenceTokenizer(language).to_sentences(text) == (text[:cut], text[cut + 1 :])
