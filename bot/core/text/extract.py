@@ -36,6 +36,24 @@ _FURNITURE_START = re.compile(
     r"|©|\(c\)\s*\d{4}|copyright\b)",
     re.IGNORECASE,
 )
+# The same boxes in German, French, Spanish, Italian, Portuguese and Russian pages.
+_FURNITURE_START_INTL = re.compile(
+    r"^(lesen sie (auch|mehr)|mehr zum thema|auch interessant|weiterlesen|jetzt abonnieren"
+    r"|lesezeit|anzeige$|kommentare?\b|teilen( sie| auf|:|$)|folgen sie uns"
+    r"|(à )?lire (aussi|également|la suite)|voir aussi|sur le même sujet|temps de lecture"
+    r"|partager( sur|:|$)|abonnez-vous|inscrivez-vous|commentaires?\b|publicité$|suivez-nous"
+    r"|lea (también|más)|lee (también|más)|leer más|(también )?te puede interesar"
+    r"|noticias relacionadas|tiempo de lectura|compartir( en|:|$)|suscríbete|comentarios\b"
+    r"|publicidad$|síguenos"
+    r"|leggi (anche|tutto)|potrebbe interessarti|articoli correlati|tempo di lettura"
+    r"|condividi( su|:|$)|iscriviti|commenti\b|pubblicità$|seguici"
+    r"|leia (também|mais)|veja também|notícias relacionadas|tempo de leitura"
+    r"|(compartilhe|compartilhar|partilhar)( no| na|:|$)|assine|inscreva-se|comentários\b"
+    r"|publicidade$|siga-nos"
+    r"|читайте также|читать (далее|также)|подробнее|время чтения|поделиться|подпишитесь"
+    r"|комментари[ийя]\b|реклама$|следите за нами|по теме\s*[:\-–—]?$)",
+    re.IGNORECASE,
+)
 _FURNITURE_ANYWHERE = re.compile(
     r"all rights reserved|your email address will not be published|required fields are marked"
     r"|sent to your email|subscribe to (get|our|the)|sign up for our|opens in new window"
@@ -132,7 +150,8 @@ def is_furniture(line: str) -> bool:
     words = len(line.split())
     if _FURNITURE_ANYWHERE.search(line) and words <= 2 * _MAX_FURNITURE_WORDS:
         return True
-    return bool(_FURNITURE_START.match(line)) and words <= _MAX_FURNITURE_WORDS
+    start = _FURNITURE_START.match(line) or _FURNITURE_START_INTL.match(line)
+    return bool(start) and words <= _MAX_FURNITURE_WORDS
 
 
 def strip_dateline(sentence: str) -> str:

@@ -10,6 +10,7 @@ from bot.core.text.extract import (
     clean_story_text,
     extract_article,
     extract_text_article,
+    is_furniture,
     strip_dateline,
 )
 from tests.support.seed import FURNITURE, SHARED, seed_page_html
@@ -78,3 +79,42 @@ def test_extraction_on_shared_pages_sample() -> None:
 )
 def test_strip_dateline(sentence: str, expected: str) -> None:
     assert strip_dateline(sentence) == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Lesen Sie auch: Die Bahn streikt wieder",
+        "Mehr zum Thema",
+        "Lesezeit: 3 Minuten",
+        "Lire aussi : Le gouvernement recule sur la réforme",
+        "À lire également",
+        "Temps de lecture : 2 min",
+        "Abonnez-vous à notre newsletter",
+        "Lee también: El Gobierno aprueba el plan",
+        "Te puede interesar",
+        "Tiempo de lectura: 4 minutos",
+        "Leggi anche: Il governo approva",
+        "Tempo di lettura: 2 minuti",
+        "Tempo de leitura: 1 minuto",
+        "Leia também: Governo anuncia plano",
+        "Читайте также: В Москве открылся новый парк",
+        "Время чтения: 3 минуты",
+    ],
+)
+def test_furniture_in_other_languages_is_recognised(line: str) -> None:
+    assert is_furniture(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Le gouvernement a partagé ses plans hier soir avec les syndicats.",
+        "Die Bahn teilt mit, dass der Streik am Montag endet.",
+        "Compartir es importante para la comunidad, dijo el alcalde en su discurso.",
+        "Подробности переговоров не раскрываются, сообщил представитель министерства.",
+        "O tempo de espera nos hospitais caiu para duas horas, segundo o ministério.",
+    ],
+)
+def test_story_sentences_in_those_languages_are_kept(line: str) -> None:
+    assert not is_furniture(line)
