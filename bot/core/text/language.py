@@ -10,14 +10,25 @@ import functools
 import threading
 from typing import Any
 
+import stop_words
+from sumy.utils import get_stop_words
+
 DEFAULT_LANGUAGE = "en"
 _SAMPLE_CHARS = 1000
 _MIN_LETTERS = 20
 
-# ISO 639-1 -> sumy language with both a stemmer and stop words available offline.
-# Greek and Polish need extra stemmer packages; Chinese, Japanese, Korean and Thai need word
-# segmenters; Russian and Dutch have no sumy stop words. They all get lead sentences.
+# ISO 639-1 -> sumy language with a Snowball stemmer and stop words available offline (sumy's
+# own, else the `stop-words` package's). Greek, Polish and Turkish have no stemmer here;
+# Chinese, Japanese, Korean and Thai need word segmenters. They get lead sentences.
 SUMY_LANGUAGES: dict[str, str] = {
+    "da": "danish",
+    "fi": "finnish",
+    "hu": "hungarian",
+    "nb": "norwegian",
+    "nl": "dutch",
+    "no": "norwegian",
+    "ro": "romanian",
+    "ru": "russian",
     "ar": "arabic",
     "cs": "czech",
     "de": "german",
@@ -80,6 +91,15 @@ def normalise_language(language: str) -> str:
         if code == name:
             return iso
     return code
+
+
+@functools.cache
+def stop_words_for(language: str) -> frozenset[str]:
+    """The stop words of a sumy language: sumy's own, else those of the `stop-words` package."""
+    try:
+        return frozenset(get_stop_words(language))
+    except LookupError:
+        return frozenset(stop_words.get_stop_words(language))
 
 
 def sumy_language(code: str) -> str | None:

@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
 from sumy.nlp.stemmers import Stemmer
 from sumy.summarizers.text_rank import TextRankSummarizer
-from sumy.utils import get_stop_words
 
 from bot.config import MAX_SUMMARY_SENTENCES
 from bot.core.text.extract import is_furniture, strip_dateline
 from bot.core.text.language import (
     detect_language,
     normalise_language,
+    stop_words_for,
     sumy_language,
     tokenizer_language,
 )
@@ -112,7 +112,7 @@ def _ranker(language: str) -> TextRankSummarizer:
     """Return TextRank with a memoised stemmer and the stop words of a sumy language."""
     stemmer = functools.lru_cache(maxsize=1 << 16)(Stemmer(language))
     ranker = _TextRank(stemmer)
-    ranker.stop_words = get_stop_words(language)
+    ranker.stop_words = stop_words_for(language)
     return ranker
 
 

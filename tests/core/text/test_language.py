@@ -1,6 +1,13 @@
 """Tests for language detection and the sumy language mapping."""
 
-from bot.core.text.language import detect_language, normalise_language, sumy_language
+import pytest
+
+from bot.core.text.language import (
+    detect_language,
+    normalise_language,
+    stop_words_for,
+    sumy_language,
+)
 from bot.core.text.summarise import summarise
 from tests.support.paths import TEST_DATA
 
@@ -20,19 +27,55 @@ def test_sumy_mapping() -> None:
     assert sumy_language("de") == "german"
     assert sumy_language("en-GB") == "english"
     assert sumy_language("english") == "english"
-    assert sumy_language("nl") is None
+    assert sumy_language("nl") == "dutch"
+    assert sumy_language("ru") == "russian"
+    assert sumy_language("el") is None  # no stemmer here
     assert normalise_language("pt_BR") == "pt"
 
 
-def test_language_sumy_lacks_gets_lead_sentences() -> None:
-    text = (DATA / "story-dutch.txt").read_text()
-    summary = summarise(text, sentences=2)
-    assert summary.language == "nl"
-    assert summary.method == "lead"
-    assert summary.sentences == (
-        "De regering heeft op dinsdag een nieuwe wet over het klimaat aangenomen.",
-        "De wet moet de uitstoot tegen 2030 halveren.",
+def test_languages_without_sumy_stop_words_get_the_graph_method() -> None:
+    """Dutch and Russian: sumy stems them but has no stop words; `stop-words` has."""
+    dutch = summarise((DATA / "story-dutch.txt").read_text(), sentences=2)
+    assert (dutch.language, dutch.method) == ("nl", "textrank+lead+mmr")
+    assert len(dutch.sentences) == 2
+    russian = summarise(
+        "Президент провёл встречу с правительством в понедельник. На встрече обсуждали "
+        "бюджет на следующий год и расходы на оборону. Министр финансов сообщил, что дефицит "
+        "бюджета сократится. Депутаты выразили сомнения в прогнозах министерства. Экономисты "
+        "считают, что рост цен на нефть поможет бюджету.",
+        sentences=2,
     )
+    assert (russian.language, russian.method) == ("ru", "textrank+lead+mmr")
+    assert "и" in stop_words_for("russian")
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "first"),
+    [
+        (
+            "Η κυβέρνηση παρουσίασε τη Δευτέρα ένα νέο σχέδιο για τη στέγαση. Το σχέδιο "
+            "στοχεύει στην ταχύτερη κατασκευή κατοικιών. Η αντιπολίτευση το χαρακτήρισε "
+            "ανεπαρκές.",
+            "el",
+            ("Η κυβέρνηση παρουσίασε τη Δευτέρα ένα νέο σχέδιο για τη στέγαση.",),
+        ),
+        (
+            "政府周一公布了新的住房计划。该计划旨在加快建设十万套住房！反对派认为计划不够？",
+            "zh",
+            ("政府周一公布了新的住房计划。",),
+        ),
+        (
+            "政府は月曜日に新しい計画を発表した。計画は住宅の建設を加速させる。野党は批判した。",
+            "ja",
+            ("政府は月曜日に新しい計画を発表した。",),
+        ),
+    ],
+)
+def test_languages_without_a_stemmer_or_word_boundaries_get_lead_sentences(
+    text: str, language: str, first: tuple[str, ...]
+) -> None:
+    summary = summarise(text, sentences=1)
+    assert (summary.language, summary.method, summary.sentences) == (language, "lead", first)
 
 
 def test_german_story_is_summarised_with_german_tools() -> None:
