@@ -104,6 +104,10 @@ INLINE_HOW = "How to search stories"
 CHANGED_FOR = "\n\n<i>Changed for: {title}</i>"
 SHOWN_FOR = "\n\n<i>For: {title}</i>"
 BUTTON_EXPIRED = "This button has expired; run the command again."
+BUTTON_OTHER_CHAT = (
+    "This button belongs to a chat you are not managing now: run the command again, or "
+    "/manage that chat first."
+)
 PASTED_LINK = "Subscribe this chat to {url}? New stories from it will arrive here."
 SUBSCRIBE_BUTTON = "Subscribe"
 SEARCH_OFFER = (

@@ -31,10 +31,11 @@ from bot.tg.views import (
 
 
 def _callback(update: Update) -> tuple[CallbackQuery, str]:
+    """The pressed button and its data (without the `@<chat id>` `acts_on_chat` checked)."""
     query = update.callback_query
     if query is None or query.data is None:
         raise UserError(texts.BUTTON_EXPIRED)
-    return query, query.data
+    return query, callback_data.split_chat(query.data)[0]
 
 
 @replying

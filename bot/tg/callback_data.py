@@ -12,6 +12,9 @@ value: a forged or stale button is a `UserError` "This button has expired", neve
 - `set:<name>:<value>`: the /settings buttons
 - `manage:<chat id>`: a chat picked under /manage (`manage:0`: the private chat again)
 
+`unsub:` and `set:` carry `@<chat id>` of the chat their view was built for: pressed after
+/manage switched to another chat, they are refused instead of changing that one.
+
 A topic `ref` is `q<query>` when the query fits, else `h<key>` of the query kept in the store.
 """
 
@@ -34,8 +37,9 @@ LATEST = r"^latest:\d+:\d+$"
 TOPIC = r"^topic:\d+:"
 FOLLOW = r"^follow:"
 SUBSCRIBE = r"^sub:[0-9a-f]{16}$"
-UNSUBSCRIBE = r"^unsub:\d+$"
-SETTING = r"^set:\w+:\w+$"
+_FOR_CHAT = r"(@-?\d{1,14})?"
+UNSUBSCRIBE = rf"^unsub:\d+{_FOR_CHAT}$"
+SETTING = rf"^set:\w+:\w+{_FOR_CHAT}$"
 MANAGE = r"^manage:-?\d+$"
 MAX_CHAT_ID = 10**13  # Telegram chat ids have at most 52 significant bits; -100… is 13 digits
 
@@ -68,14 +72,27 @@ def subscribe(key: str) -> str:
     return f"sub:{key}"
 
 
-def unsubscribe(feed_id: int) -> str:
-    """`unsub:<feed id>`."""
-    return f"unsub:{feed_id}"
+def unsubscribe(feed_id: int, chat_id: int | None = None) -> str:
+    """`unsub:<feed id>[@<chat id>]`."""
+    return _for_chat(f"unsub:{feed_id}", chat_id)
 
 
-def setting(name: str, value: str | int) -> str:
-    """`set:<name>:<value>`."""
-    return f"set:{name}:{value}"
+def setting(name: str, value: str | int, chat_id: int | None = None) -> str:
+    """`set:<name>:<value>[@<chat id>]`."""
+    return _for_chat(f"set:{name}:{value}", chat_id)
+
+
+def _for_chat(data: str, chat_id: int | None) -> str:
+    return data if chat_id is None else f"{data}@{chat_id}"
+
+
+def split_chat(data: str) -> tuple[str, int | None]:
+    """The button's data without its `@<chat id>`, and that chat id (None: it has none)."""
+    head, at, tail = data.rpartition("@")
+    digits = tail.removeprefix("-")
+    if not at or not digits.isascii() or not digits.isdigit() or len(digits) > 14:
+        return data, None
+    return head, int(tail)
 
 
 def manage(chat_id: int) -> str:

@@ -23,6 +23,7 @@ from bot import texts
 from bot.core import render
 from bot.core.models import ChatSettings, ChatTarget
 from bot.errors import UserError
+from bot.tg import callback_data
 from bot.tg.replies import Callback, Context, update_chat_id, update_user_id
 
 log = logging.getLogger(__name__)
@@ -133,6 +134,10 @@ def acts_on_chat(*, change: bool) -> Callable[[Callback], Callback]:
         @functools.wraps(func)
         async def wrapper(update: Update, context: Context) -> None:
             target, args = await resolve_target(update, context, list(context.args or []))
+            query = update.callback_query
+            made_for = callback_data.split_chat(query.data or "")[1] if query else None
+            if made_for is not None and made_for != target.chat_id:
+                raise UserError(texts.BUTTON_OTHER_CHAT)  # /manage switched chats since
             if change and not target.managed and not await may_change(update, context):
                 raise UserError(texts.ADMINS_ONLY)
             context.target, context.args = replace(target, change=change), args

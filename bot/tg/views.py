@@ -59,7 +59,7 @@ async def feeds_view(service: Service, chat_id: int) -> tuple[list[str], InlineK
         [
             InlineKeyboardButton(
                 button_label(texts.REMOVE_BUTTON, f.name),
-                callback_data=callback_data.unsubscribe(f.id),
+                callback_data=callback_data.unsubscribe(f.id, chat_id),
             )
         ]
         for f in feeds[:MAX_REMOVE_BUTTONS]
@@ -224,7 +224,7 @@ def _settings_keyboard(settings: ChatSettings) -> InlineKeyboardMarkup:
     sentence_row = [
         InlineKeyboardButton(
             ("• " if n == settings.summary_sentences else "") + texts.SENTENCES_BUTTON.format(n=n),
-            callback_data=callback_data.setting("sentences", n),
+            callback_data=callback_data.setting("sentences", n, settings.chat_id),
         )
         for n in range(6)
     ]
@@ -233,13 +233,13 @@ def _settings_keyboard(settings: ChatSettings) -> InlineKeyboardMarkup:
         [
             InlineKeyboardButton(
                 texts.PREVIEWS_BUTTON.format(state=flip),
-                callback_data=callback_data.setting("previews", flip),
+                callback_data=callback_data.setting("previews", flip, settings.chat_id),
             )
         ],
         [
             InlineKeyboardButton(
                 texts.DIGEST_BUTTON.format(mode=mode),
-                callback_data=callback_data.setting("digest", mode),
+                callback_data=callback_data.setting("digest", mode, settings.chat_id),
             )
             for mode in ("instant", "daily", "off")
             if mode != settings.digest_mode

@@ -63,3 +63,14 @@ def test_a_query_rides_inline_only_when_it_fits() -> None:
 def test_forged_or_stale_data_expires(read: object, data: str) -> None:
     with pytest.raises(UserError, match="expired"):
         read(data)  # type: ignore[operator]
+
+
+def test_buttons_of_a_view_carry_the_chat_they_were_built_for() -> None:
+    data = cd.setting("sentences", 3, -1002000000042)
+    assert re.match(cd.SETTING, data)
+    assert cd.split_chat(data) == ("set:sentences:3", -1002000000042)
+    assert cd.split_chat("set:sentences:3") == ("set:sentences:3", None)
+    assert cd.split_chat("unsub:7@x") == ("unsub:7@x", None)
+    assert re.match(cd.UNSUBSCRIBE, cd.unsubscribe(7, 1001))
+    assert not re.match(cd.UNSUBSCRIBE, "unsub:7@123456789012345")  # 15 digits
+    assert len(cd.setting("digest", "instant", -(10**13)).encode()) <= 64

@@ -297,3 +297,21 @@ async def test_naming_a_chat_the_user_does_not_administer_stores_nothing(bot: Bo
     reply = await bot.text("subscribe", "@notyours World")
     assert reply.startswith("You are not an administrator of Not Yours")
     assert bot.store.read_sync(get_chat, OTHER_CHANNEL) is None
+
+
+async def test_an_old_button_of_a_chat_no_longer_managed_changes_nothing(bot: Bot) -> None:
+    await _managing(bot)
+    [channel_settings] = await bot.command("settings")  # built for the channel
+    [menu] = await bot.command("manage")
+    await bot.press(buttons(menu)[texts.MANAGE_THIS_CHAT], menu)  # back to the private chat
+    await bot.press(buttons(channel_settings)["1 sent."], channel_settings)
+    answer = bot.api.calls_of("answerCallbackQuery")[-1].params
+    assert answer["text"] == to_plain(texts.BUTTON_OTHER_CHAT)[:200]
+    for chat_id in (CHANNEL, PRIVATE):
+        chat = bot.store.read_sync(get_chat, chat_id)
+        assert chat is None or chat.summary_sentences == 3
+    [own] = await bot.command("settings")  # the private chat's own buttons still work
+    await bot.press(buttons(own)["1 sent."], own)
+    private = bot.store.read_sync(get_chat, PRIVATE)
+    assert private is not None
+    assert private.summary_sentences == 1
