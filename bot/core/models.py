@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot import texts
+from bot.core.render import escape
+
 
 @dataclass(frozen=True)
 class ChatSettings:
@@ -81,6 +84,14 @@ class RemovedChat:
     was_active: bool = False
     cancelled: int = 0  # pending deliveries cancelled, counted (not lost silently)
     added_by: int | None = None
+
+    def owner_notice(self, title: str = "") -> str | None:
+        """What to tell whoever added the bot, or None: only a group or channel that was
+        active (so once, whichever noticed first: Telegram's update or a refused send)."""
+        if not self.was_active or self.chat_id > 0 or self.added_by is None:
+            return None
+        shown = escape(self.title or title or str(self.chat_id))
+        return texts.MANAGE_REMOVED.format(title=shown, count=self.cancelled)
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,8 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 _BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
-_COUNTERS = {
-    "sent": "deliveries sent",
-    "retried": "deliveries put back for another try",
-    "failed": "deliveries given up",
-    "cancelled": "deliveries cancelled (chat blocked or removed the bot)",
-    "floods": "429 answers from Telegram",
-}
+# Delivery outcomes (labels of digest_bot_deliveries) and "floods", Telegram's 429s.
+_COUNTERS = frozenset({"sent", "retried", "failed", "cancelled", "floods"})
 
 
 class PrometheusMetrics:

@@ -372,11 +372,10 @@ class Dispatcher:
     async def _tell_owner(self, removed: RemovedChat) -> None:
         """A group or channel the bot may no longer post in: tell who added the bot, once
         (whichever comes first, this send or Telegram's update that the bot was removed)."""
-        if not removed.was_active or removed.chat_id > 0 or removed.added_by is None:
+        notice = removed.owner_notice()
+        if notice is None or removed.added_by is None:
             return
-        title = escape(removed.title or str(removed.chat_id))
-        text = texts.MANAGE_REMOVED.format(title=title, count=removed.cancelled)
-        outcome = await self.sender.send(removed.added_by, text, link_preview=False)
+        outcome = await self.sender.send(removed.added_by, notice, link_preview=False)
         if outcome.status != "sent":
             log.info("could not tell user %s: %s", removed.added_by, outcome.error)
 

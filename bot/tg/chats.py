@@ -66,7 +66,6 @@ async def _removed(context: Context, change: ChatMemberUpdated) -> None:
     chat = change.chat
     reason = f"the bot is {change.new_chat_member.status} in this chat"
     removed = await context.service.remove_chat(chat.id, reason)
-    if removed.was_active and chat.type != ChatType.PRIVATE:
-        title = render.escape(removed.title or chat.title or str(chat.id))
-        text = texts.MANAGE_REMOVED.format(title=title, count=removed.cancelled)
-        await tell(context, removed.added_by, text)
+    notice = removed.owner_notice(chat.title or "")
+    if notice is not None:
+        await tell(context, removed.added_by, notice)
