@@ -23,6 +23,9 @@ class ChatSettings:
     digest_times: str = ""
     timezone: str = "UTC"
     added_by: int | None = None  # who made the bot a member or administrator (groups, channels)
+    digest_length: int = 1  # 0: titles only, 1: a line per story, 2-5: that many sentences
+    silent: bool = False  # instant pushes arrive without a notification sound
+    quiet_hours: str = ""  # "23:00-07:00": instant stories held until its end; "" off
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class Feed:
     title: str = ""
     site_url: str = ""
     name: str | None = None  # catalogue name; None for feeds a chat added
+    label: str | None = None  # the catalogue's display title, when it gives one
     is_catalogue: bool = False
     is_default: bool = False
     etag: str | None = None
@@ -57,8 +61,10 @@ class Feed:
 
     @property
     def display_name(self) -> str:
-        """The name a chat sees: the catalogue name, else the feed's title, else its URL."""
-        return self.name or self.title or self.url
+        """The name a chat sees: the catalogue's title for it, else the feed's own title, else
+        its catalogue name, else its URL (`bot.store.feeds.display_name_sql` is the same rule in
+        SQL)."""
+        return self.label or self.title or self.name or self.url
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,16 @@ from bot.store.sql import insert_ignore, upsert
 
 AddResult = Literal["added", "exists", "limit"]
 SETTING_COLUMNS = frozenset(
-    {"summary_sentences", "link_previews", "digest_mode", "digest_times", "timezone"}
+    {
+        "summary_sentences",
+        "link_previews",
+        "digest_mode",
+        "digest_times",
+        "timezone",
+        "digest_length",
+        "silent",
+        "quiet_hours",
+    }
 )
 
 
@@ -75,6 +84,9 @@ def get_chat(conn: Connection, chat_id: int) -> ChatSettings | None:
         digest_times=row.digest_times,
         timezone=row.timezone,
         added_by=row.added_by,
+        digest_length=row.digest_length,
+        silent=bool(row.silent),
+        quiet_hours=row.quiet_hours,
     )
 
 

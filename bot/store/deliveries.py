@@ -33,6 +33,7 @@ from sqlalchemy import (
     update,
 )
 
+from bot.store.feeds import display_name_sql
 from bot.store.schema import (
     chats,
     deliveries,
@@ -344,7 +345,7 @@ def story_rows(conn: Connection, story_ids: Sequence[int]) -> dict[int, Row[Any]
 
 def feed_names(conn: Connection, feed_ids: Sequence[int]) -> dict[int, str]:
     """Display names of these feeds."""
-    name = func.coalesce(feeds.c.name, func.nullif(feeds.c.title, ""), feeds.c.url)
+    name = display_name_sql()
     stmt = select(feeds.c.id, name.label("name")).where(feeds.c.id.in_(list(feed_ids)))
     return {row.id: row.name for row in conn.execute(stmt)}
 

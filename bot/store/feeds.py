@@ -61,6 +61,7 @@ def add_feed(
     *,
     name: str | None = None,
     is_default: bool = False,
+    label: str | None = None,
 ) -> int:
     """Add the feed at `url` (a catalogue feed when `name` is given); return its id.
 
@@ -78,9 +79,16 @@ def add_feed(
         conn.execute(
             update(feeds)
             .where(feeds.c.id == feed_id)
-            .values(name=name, is_catalogue=True, is_default=is_default)
+            .values(name=name, is_catalogue=True, is_default=is_default, label=label or None)
         )
     return feed_id
+
+
+def display_name_sql() -> Any:
+    """`Feed.display_name` as a SQL expression, for queries that name feeds in a join."""
+    return func.coalesce(
+        func.nullif(feeds.c.label, ""), func.nullif(feeds.c.title, ""), feeds.c.name, feeds.c.url
+    )
 
 
 def sync_catalogue(conn: Connection, catalogue: Sequence[CatalogueFeed], now: datetime) -> None:
@@ -99,10 +107,10 @@ def sync_catalogue(conn: Connection, catalogue: Sequence[CatalogueFeed], now: da
         conn.execute(
             update(feeds)
             .where(or_(feeds.c.url.in_(sorted(dropped)), feeds.c.page_url.in_(sorted(dropped))))
-            .values(is_catalogue=False, is_default=False, name=None)
+            .values(is_catalogue=False, is_default=False, name=None, label=None)
         )
     for feed in catalogue:
-        add_feed(conn, feed.url, now, name=feed.name, is_default=feed.default)
+        add_feed(conn, feed.url, now, name=feed.name, is_default=feed.default, label=feed.title)
     upsert(conn, settings, {"key": _CONFIG_URLS, "value": json.dumps(urls)}, ["key"], ["value"])
 
 

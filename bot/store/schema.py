@@ -93,6 +93,9 @@ chats = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("added_by", BigInteger),  # the user who made the bot a member or an administrator
+    Column("digest_length", Integer, nullable=False, server_default="1"),  # 0 titles, 1 a line
+    Column("silent", Boolean, nullable=False, server_default="0"),  # pushes without a sound
+    Column("quiet_hours", CleanText, nullable=False, server_default=""),  # "23:00-07:00"
 )
 
 # The chat a user changes from their private chat (/manage); none: their private chat.
@@ -112,6 +115,7 @@ feeds = Table(
     Column("title", CleanText, nullable=False, server_default=""),
     Column("site_url", CleanText, nullable=False, server_default=""),
     Column("name", CleanText),  # catalogue name, NULL for feeds a chat added
+    Column("label", CleanText),  # the catalogue's display title ("BBC News – World")
     Column("is_catalogue", Boolean, nullable=False, server_default="0"),
     Column("is_default", Boolean, nullable=False, server_default="0"),
     Column("etag", CleanText),

@@ -29,6 +29,7 @@ from bot.core.render import StoryView
 from bot.core.text.keywords import split_keywords
 from bot.core.text.summary_text import load_summary
 from bot.core.topic_query import TopicQuery, to_fts5, to_tsquery
+from bot.store.feeds import display_name_sql
 from bot.store.schema import feeds, stories, story_sources
 
 VISIBLE_STATES = ("ready", "matched")
@@ -111,7 +112,7 @@ def story_feed_names(conn: Connection, story_ids: Sequence[int]) -> dict[int, li
     """For each story, the names of the feeds that carried it, first carrier first."""
     if not story_ids:
         return {}
-    name = func.coalesce(feeds.c.name, func.nullif(feeds.c.title, ""), feeds.c.url)
+    name = display_name_sql()
     stmt = (
         select(story_sources.c.story_id, name.label("name"))
         .join(feeds, feeds.c.id == story_sources.c.feed_id)

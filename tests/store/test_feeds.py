@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from bot.config import CatalogueFeed
+from bot.core.models import Feed
 from bot.store import feeds as feed_queries
 from bot.store.engine import Store
 from bot.store.schema import feeds
@@ -74,3 +76,35 @@ def test_batched_not_modified_equals_row_by_row(store: Store) -> None:
     assert got[0][6] == T0 + timedelta(hours=5)
     assert got[1][1] == T0 + timedelta(seconds=1)  # stored as UTC whatever the offset
     assert {row[7] for row in got} == {None, 600}
+
+
+def _names(conn: Connection) -> list[tuple[str, str]]:
+    rows = conn.execute(select(feeds, feed_queries.display_name_sql().label("shown"))).mappings()
+    return sorted(
+        (row["shown"], Feed(**{k: v for k, v in row.items() if k != "shown"}).display_name)
+        for row in rows
+    )
+
+
+def test_display_name_is_the_catalogue_title_then_the_feed_title_never_the_slug(
+    store: Store,
+) -> None:
+    catalogue = [
+        CatalogueFeed("http://127.0.0.1/w.xml", "wire-world", title="Wire World"),
+        CatalogueFeed("http://127.0.0.1/t.xml", "tech-ledger"),
+    ]
+    store.write_sync(feed_queries.sync_catalogue, catalogue, T0)
+    store.write_sync(feed_queries.add_feed, "http://127.0.0.1/c.xml", T0)
+    shown = store.read_sync(_names)
+    assert [sql for sql, _ in shown] == [py for _, py in shown]  # one rule, in SQL and Python
+    assert [sql for sql, _ in shown] == ["Wire World", "http://127.0.0.1/c.xml", "tech-ledger"]
+
+    def titled(conn: Connection) -> None:
+        conn.execute(update(feeds).values(title="The Feed's Own Title"))
+
+    store.write_sync(titled)  # a poll learnt each feed's own title: it beats the slug
+    shown = store.read_sync(_names)
+    assert [sql for sql, _ in shown] == [py for _, py in shown]
+    assert sorted(sql for sql, _ in shown) == ["The Feed's Own Title"] * 2 + ["Wire World"]
+    store.write_sync(feed_queries.sync_catalogue, [], T0)  # out of the catalogue: no label
+    assert {sql for sql, _ in store.read_sync(_names)} == {"The Feed's Own Title"}
