@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,9 @@ def _loopback_copy(server: FeedServer, tmp_path: Path) -> Path:
         path = f"/starter/{feed.name}.xml"
         site = server.url_for(f"/starter/{feed.name}")
         body = "Envoys from Syria met in Geneva." if feed.name == "bbc-world" else ""
-        server.add(path, rss([f"{feed.name}-lead"], title=feed.title, site=site, body=body))
+        recent = datetime.now(UTC) - timedelta(hours=1)  # the bot reads the wall clock
+        lead = [f"{feed.name}-lead"]
+        server.add(path, rss(lead, title=feed.title, site=site, body=body, newest=recent))
         lines += [
             "[[feeds]]",
             f'name = "{feed.name}"',
