@@ -35,7 +35,7 @@ from telegram.request import HTTPXRequest
 
 from bot.clock import utcnow
 from bot.config import DeliveryConfig
-from bot.core.digest import compose_instant
+from bot.core.digest import DigestEntry, compose_instant
 from bot.core.render import StoryView
 from bot.services.delivery import Dispatcher
 from bot.store.deliveries import count_states
@@ -167,7 +167,7 @@ def sample_text() -> str:
     """The message our side sends for the seeded story, for the PTB side to send too."""
     story = StoryView(id=1, title="Story s0", url="https://example.org/s0", sources=("Wire",))
     now = datetime.now(UTC)
-    return compose_instant([story], now=now, tz=UTC, sentences=3)[0][0]
+    return compose_instant([DigestEntry(story, "Wire")], now=now, tz=UTC, sentences=3)[0][0]
 
 
 def show(result: SideResult) -> None:

@@ -117,7 +117,6 @@ SEARCH_OFFER = (
 SEARCH_BUTTON = "Search"
 PLAIN_TEXT = "I answer commands: /help lists them."
 DONE = "Done."
-DIGEST_TITLE = "Your digest"
 
 # Subscriptions
 SUBSCRIBE_NO_DEFAULTS = (
@@ -214,7 +213,8 @@ DIGEST_USAGE = (
     "(one digest at those times), or <code>/digest off</code>."
 )
 DIGEST_BAD_TIME = (
-    "{value} is not a time. Write times as HH:MM, e.g. <code>/digest daily 08:00</code>."
+    "{value} is not a time. Write times like <code>08:00</code>, <code>8am</code> or "
+    "<code>20:30</code>, e.g. <code>/digest daily 8am</code>."
 )
 DIGEST_TOO_MANY_TIMES = "At most {limit} digest times a day."
 DIGEST_SET = {
@@ -226,7 +226,11 @@ TIMEZONE_USAGE = (
     "Give an IANA time zone name: <code>/timezone Europe/Berlin</code> "
     "or <code>/timezone America/New_York</code>. It is currently {tz}."
 )
-TIMEZONE_UNKNOWN = "{value} is not a time zone I know. Use a name like <code>Europe/Berlin</code>."
+TIMEZONE_UNKNOWN = (
+    "{value} is not a time zone I know. Use a city or a zone name like <code>Berlin</code> or "
+    "<code>Europe/Berlin</code>, or an offset like <code>+02:00</code>."
+)
+TIMEZONE_SUGGEST = " Did you mean {names}?"
 TIMEZONE_SET = "Time zone set to {tz}."
 SETTINGS = (
     "<b>Settings</b>\n"
@@ -263,3 +267,24 @@ FAILING_FEEDS = "\n\n<b>Failing feeds</b>\n{lines}"
 # Story rendering
 ALSO_IN = "also in {names}"
 MORE_STORIES = "+{count} more: /latest"
+
+# Pushes and digests as a phone shows them
+FOLLOWING = "Following: {query}"
+BATCH_HEADER = "<b>{count} new stories</b>"
+QUIET_BATCH_HEADER = "<b>{count} from your quiet hours</b>"
+DIGEST_HEADER = "<b>{day} · {count}</b>"
+DIGEST_CONTINUED = "<i>{day} · continued ({page}/{pages})</i>"
+DIGEST_FULL_BUTTON = "Full summaries"
+DIGEST_SHORT_BUTTON = "Short list"
+
+
+def stories_count(count: int) -> str:
+    """`1 story`, `8 stories`."""
+    return f"{count} story" if count == 1 else f"{count} stories"
+
+
+QUIET_USAGE = (
+    "Use <code>/quiet 23:00-07:00</code> (or <code>/quiet 11pm-7am</code>): stories that "
+    "arrive then are held and sent together when the quiet hours end. "
+    "<code>/quiet off</code> ends them."
+)

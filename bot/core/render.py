@@ -20,7 +20,6 @@ from bot.core.text.summary_text import summary_of_length
 
 MESSAGE_LIMIT = 4096
 TITLE_MAX = 300
-LONG_SUMMARY = 280  # visible characters above which the summary is folded
 _TAG_RE = re.compile(r"<(/?)([a-zA-Z-]+)([^>]*)>")
 _SENTENCE_END_RE = re.compile(r"[.!?…][\"'”’)\]]*\s")
 _HASHTAG_DROP_RE = re.compile(r"[^\w]+")
@@ -90,6 +89,33 @@ def format_time(when: datetime, now: datetime, tz: tzinfo) -> str:
     return f"{local.day} {local:%b %Y}"
 
 
+def zone_label(when: datetime, tz: tzinfo) -> str:
+    """The zone's name at `when` as a reader knows it: `CET`, `UTC`, `UTC+5:30` (for zones
+    whose abbreviation is only an offset, like `+0530`)."""
+    local = when.astimezone(tz)
+    name = local.tzname() or ""
+    if name and name[0] not in "+-" and not name.startswith("UTC+"):
+        return name
+    offset = local.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    if minutes == 0:
+        return "UTC"
+    sign, minutes = ("+" if minutes > 0 else "-"), abs(minutes)
+    hours, rest = divmod(minutes, 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def format_time_zoned(when: datetime, now: datetime, tz: tzinfo) -> str:
+    """`format_time` with the zone named when a time of day is shown (`14:05 CET`)."""
+    shown = format_time(when, now, tz)
+    return f"{shown} {zone_label(when, tz)}" if ":" in shown else shown
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` on one line, cut at a word boundary with `…` to at most `limit` characters."""
+    return _shorten(text, limit)
+
+
 def _shorten(text: str, limit: int) -> str:
     text = " ".join(text.split())
     if len(text) <= limit:
@@ -108,19 +134,23 @@ def render_title(story: StoryView) -> str:
     return f'<b><a href="{escape(url)}">{title}</a></b>'
 
 
-def render_meta(story: StoryView, now: datetime, tz: tzinfo) -> str:
-    """Source names and time, in italics, with the other feeds that carried it."""
+def render_meta(story: StoryView, now: datetime, tz: tzinfo, following: str = "") -> str:
+    """Source names and time (with its zone), in italics, with the other feeds that carried
+    it and, for a story pushed for a followed topic, that topic."""
     parts = [escape(_shorten(", ".join(story.sources), 200))] if story.sources else []
     if story.published is not None:
-        parts.append(format_time(story.published, now, tz))
+        parts.append(format_time_zoned(story.published, now, tz))
     if story.also_in:
         names = escape(_shorten(", ".join(story.also_in), 200))
         parts.append(texts.ALSO_IN.format(names=names))
+    if following:
+        parts.append(texts.FOLLOWING.format(query=escape(_shorten(following, 100))))
     return f"<i>{' · '.join(parts)}</i>" if parts else ""
 
 
 def render_summary(summary: tuple[str, ...], sentences: int, ranks: tuple[int, ...] = ()) -> str:
-    """The summary of `sentences` sentences, folded in an expandable blockquote when long.
+    """The summary of `sentences` sentences; more than one is folded in an expandable
+    blockquote, always (never some folded and some not: a list then looks uneven).
 
     With `ranks`, the sentences picked first (rank below `sentences`) are shown, in article
     order; without, the first `sentences`.
@@ -130,9 +160,17 @@ def render_summary(summary: tuple[str, ...], sentences: int, ranks: tuple[int, .
     if not chosen:
         return ""
     body = escape(" ".join(chosen))
-    if len(body) > LONG_SUMMARY:
+    if len(chosen) > 1:
         return f"<blockquote expandable>{body}</blockquote>"
     return body
+
+
+def best_line(story: StoryView, limit: int) -> str:
+    """The story's best summary sentence (the first pick), cut at a word boundary to `limit`
+    characters: the one line a compact digest shows (plain text, not escaped)."""
+    best = summary_of_length(story.summary, story.summary_ranks, 1)
+    text = " ".join(" ".join(best).split())
+    return _shorten(text, limit) if limit > 0 and text else ""
 
 
 def render_tags(keywords: tuple[str, ...]) -> str:
@@ -141,11 +179,13 @@ def render_tags(keywords: tuple[str, ...]) -> str:
     return escape(" ".join(tags))
 
 
-def render_story(story: StoryView, *, sentences: int, now: datetime, tz: tzinfo) -> str:
+def render_story(
+    story: StoryView, *, sentences: int, now: datetime, tz: tzinfo, following: str = ""
+) -> str:
     """One story: linked title, source and time, summary, tags."""
     lines = [
         render_title(story),
-        render_meta(story, now, tz),
+        render_meta(story, now, tz, following),
         render_summary(story.summary, sentences, story.summary_ranks),
         render_tags(story.keywords),
     ]
@@ -169,29 +209,6 @@ def render_story_list(
         blocks.append(f"{number}. {body}")
     if footer:
         blocks.append(footer)
-    return split_messages(blocks)
-
-
-def render_digest(
-    title: str,
-    groups: list[tuple[str, list[StoryView]]],
-    more: int,
-    now: datetime,
-    tz: tzinfo,
-    *,
-    sentences: int = 1,
-) -> list[str]:
-    """A digest: numbered stories grouped under feed or topic names, `+K more` at the end."""
-    blocks = [f"<b>{escape(title)}</b>"]
-    number = 1
-    for name, stories in groups:
-        for i, story in enumerate(stories):
-            body = render_story(story, sentences=sentences, now=now, tz=tz)
-            heading = f"<b>{escape(_shorten(name, 200))}</b>\n" if i == 0 else ""
-            blocks.append(f"{heading}{number}. {body}")
-            number += 1
-    if more > 0:
-        blocks.append(escape(texts.MORE_STORIES.format(count=more)))
     return split_messages(blocks)
 
 

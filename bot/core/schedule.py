@@ -9,6 +9,7 @@ first occurrence.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 import zoneinfo
@@ -22,7 +23,10 @@ from bot.core.render import escape
 from bot.errors import UserError
 
 MAX_DIGEST_TIMES = 6
-_TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_TIME_RE = re.compile(r"^([01]?\d|2[0-3])(?:[:.h]([0-5]\d))?h?$")
+_AMPM_RE = re.compile(r"^(0?[1-9]|1[0-2])(?:[:.]([0-5]\d))?\s*([ap])\.?m\.?$")
+_OFFSET_RE = re.compile(r"^(?:utc|gmt)?\s*([+-])(\d{1,2})(?::?(00))?$")
+_QUIET_RE = re.compile(r"^(.+?)\s*(?:-|–|to|until)\s*(.+)$")
 
 
 @dataclass(frozen=True)
@@ -56,9 +60,52 @@ def chat_zone(name: str) -> tzinfo:
 
 
 def parse_time(value: str) -> time | None:
-    """`"8:05"` or `"08:05"` → 08:05; None when it is not a time of day."""
-    match = _TIME_RE.match(value.strip())
-    return time(int(match.group(1)), int(match.group(2))) if match else None
+    """A time of day as people type it: `8:05`, `08:05`, `08`, `20h30`, `8.30`, `8am`,
+    `8:30 pm`, `12am` (midnight); None when it is not one."""
+    text = value.strip().lower()
+    match = _TIME_RE.match(text)
+    if match:
+        return time(int(match.group(1)), int(match.group(2) or 0))
+    match = _AMPM_RE.match(text)
+    if match:
+        hour = int(match.group(1)) % 12 + (12 if match.group(3) == "p" else 0)
+        return time(hour, int(match.group(2) or 0))
+    return None
+
+
+def parse_quiet_hours(value: str) -> str:
+    """`23:00-07:00`, `11pm-7am` or `off` → `"23:00-07:00"` (`""` for off); UserError else."""
+    text = value.strip().lower()
+    if text in {"off", "none", "no", ""}:
+        return ""
+    match = _QUIET_RE.match(text)
+    start = parse_time(match.group(1)) if match else None
+    end = parse_time(match.group(2)) if match else None
+    if start is None or end is None or start == end:
+        raise UserError(texts.QUIET_USAGE)
+    return f"{start:%H:%M}-{end:%H:%M}"
+
+
+def quiet_until(spec: str, zone: str, when: datetime) -> datetime | None:
+    """If `when` falls inside the chat's quiet hours (`"23:00-07:00"`, local time in `zone`),
+    the moment they end (aware UTC); None outside them or without quiet hours.
+
+    The window may cross midnight. Local times go through the zone on the day they fall, so
+    the end is right across a DST change (a skipped end time keeps the offset from before the
+    jump, as digest times do).
+    """
+    start_text, _, end_text = spec.partition("-")
+    start, end = parse_time(start_text), parse_time(end_text)
+    if start is None or end is None or start == end:
+        return None
+    tz = chat_zone(zone)
+    today = when.astimezone(tz).date()
+    for day in (today - timedelta(days=1), today):
+        begins = _local_to_utc(day, start, tz)
+        ends = _local_to_utc(day + timedelta(days=1 if end <= start else 0), end, tz)
+        if begins <= when < ends:
+            return ends
+    return None
 
 
 def parse_digest_times(spec: str) -> list[time]:
@@ -101,7 +148,12 @@ def parse_digest_args(args: list[str]) -> tuple[str, str]:
         if len(args) > 1:
             raise UserError(texts.DIGEST_USAGE)
         return mode, ""
-    raw = [t for t in ",".join(args[1:]).replace(" ", ",").split(",") if t]
+    raw: list[str] = []
+    for token in (t for t in ",".join(args[1:]).replace(" ", ",").split(",") if t):
+        if raw and token.lower().rstrip(".") in {"am", "pm", "a.m", "p.m"}:
+            raw[-1] += token  # "8 am" as two words
+        else:
+            raw.append(token)
     if not raw:
         raise UserError(texts.DIGEST_USAGE)
     if len(raw) > MAX_DIGEST_TIMES:
@@ -120,11 +172,38 @@ def _zone_names() -> dict[str, str]:
     return {name.lower(): name for name in zoneinfo.available_timezones()}
 
 
+@functools.cache
+def _city_names() -> dict[str, str]:
+    """`berlin` → `Europe/Berlin`, `new york` → `America/New_York` (region zones only)."""
+    cities: dict[str, str] = {}
+    for name in sorted(zoneinfo.available_timezones()):
+        region, _, city = name.rpartition("/")
+        if region and not region.startswith(("Etc", "SystemV", "posix", "right")):
+            cities.setdefault(city.replace("_", " ").lower(), name)
+    return cities
+
+
 def resolve_timezone(value: str) -> str:
-    """The canonical IANA name for `value` (case-insensitive), or UserError."""
-    name = _zone_names().get(value.strip().lower())
-    if name is None and value.strip().upper() == "UTC":
+    """The canonical IANA name for what was typed: a zone name (any case), a city in it
+    (`Berlin`, `new york`) or a whole-hour offset (`+02:00`, `UTC-5`); UserError else, with
+    the closest city names as suggestions."""
+    text = " ".join(value.strip().split())
+    key = text.lower()
+    name = _zone_names().get(key) or _zone_names().get(key.replace(" ", "_"))
+    name = name or _city_names().get(key.replace("_", " "))
+    if name is None and key in {"utc", "gmt", "z"}:
         name = "UTC"
+    offset = _OFFSET_RE.match(key.replace(" ", ""))
+    if name is None and offset:
+        hours = int(offset.group(2))
+        if hours == 0:
+            return "UTC"
+        if hours <= 12 + (offset.group(1) == "+") * 2:
+            # POSIX sign: Etc/GMT-2 is two hours *ahead* of UTC.
+            return f"Etc/GMT{'-' if offset.group(1) == '+' else '+'}{hours}"
     if name is None:
-        raise UserError(texts.TIMEZONE_UNKNOWN.format(value=escape(value[:64])))
+        close = difflib.get_close_matches(key, list(_city_names()), n=3, cutoff=0.75)
+        hint = ", ".join(f"<code>{escape(_city_names()[c])}</code>" for c in close)
+        message = texts.TIMEZONE_UNKNOWN.format(value=escape(text[:64]))
+        raise UserError(message + (texts.TIMEZONE_SUGGEST.format(names=hint) if hint else ""))
     return name

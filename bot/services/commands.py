@@ -27,8 +27,8 @@ from bot.core.user_input import looks_like_url, normalise_url, shown_url
 from bot.errors import FeedError, FetchError, UserError
 from bot.services.ports import Fetcher
 from bot.store import chats as chat_queries
+from bot.store import compose, refs
 from bot.store import feeds as feed_queries
-from bot.store import refs
 from bot.store import search as search_queries
 from bot.store import stats as stats_queries
 from bot.store.engine import Store
@@ -332,6 +332,20 @@ class Service:
         scope = feed_ids or None
         rows = await self.store.read(search_queries.latest_stories, scope, count + 1, page * count)
         return self._page(rows, count, page, all_feeds=scope is None)
+
+    async def digest_message(
+        self, chat_id: int, message_id: int, *, full: bool, sent_at: datetime
+    ) -> list[str] | None:
+        """A digest message this chat got, drawn again: its full summaries (pages) or its
+        compact list; None when that message was not one."""
+        return await self.store.read(
+            compose.digest_message,
+            chat_id,
+            message_id,
+            full=full,
+            sent_at=sent_at,
+            config=self.config.delivery,
+        )
 
     async def topic(self, query_text: str, page: int = 0) -> tuple[TopicQuery, StoryPage]:
         """Stories from every feed matching the query, best first, within the last days."""

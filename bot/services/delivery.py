@@ -308,6 +308,8 @@ class Dispatcher:
                 message.html,
                 link_preview=message.link_preview,
                 thread_id=message.thread_id,
+                silent=message.silent,
+                expandable=message.expandable,
             )
         except Exception as exc:  # a sender bug must not strand the rows in `sending`
             log.exception("sending to chat %s failed unexpectedly", job.chat_id)

@@ -76,9 +76,18 @@ class Sender(Protocol):
     """Sends one message (`bot.tg.sender.TelegramSender`)."""
 
     async def send(
-        self, chat_id: int, html_text: str, *, link_preview: bool, thread_id: int | None = None
+        self,
+        chat_id: int,
+        html_text: str,
+        *,
+        link_preview: bool,
+        thread_id: int | None = None,
+        silent: bool = False,
+        expandable: bool = False,
     ) -> SendOutcome:
-        """Send `html_text` to `chat_id` (in forum topic `thread_id`) and say what happened."""
+        """Send `html_text` to `chat_id` (in forum topic `thread_id`; without a sound when
+        `silent`; with a button to its full summaries when it is an `expandable` digest) and
+        say what happened."""
 
 
 class Metrics(Protocol):

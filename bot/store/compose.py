@@ -8,27 +8,25 @@ message shapes themselves are pure (`bot.core.digest`), and a stories row become
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
 from bot.config import DeliveryConfig
-from bot.core.digest import DigestEntry, Outgoing, compose_chat
-from bot.core.schedule import DigestSlot, chat_zone, digest_slots_of
+from bot.core.digest import DigestEntry, Outgoing, compose_chat, compose_digest, compose_full
+from bot.core.schedule import DigestSlot, chat_zone, digest_slots_of, quiet_until
 from bot.store import deliveries as q
 from bot.store.search import story_feed_names, story_view
+
+HELD_SLACK = timedelta(microseconds=1)
 
 
 def compose_messages(
     conn: Connection, claimed: Sequence[q.ClaimedDelivery], now: datetime, config: DeliveryConfig
 ) -> dict[int, list[Outgoing]]:
     """Each chat's messages for the claimed rows: instant stories together, or its digest."""
-    story_ids = sorted({c.story_id for c in claimed})
     targets = q.chat_targets(conn, sorted({c.chat_id for c in claimed}))
-    rows = q.story_rows(conn, story_ids)
-    carriers = story_feed_names(conn, story_ids)
-    feed_ids = [int(c.reason[5:]) for c in claimed if c.reason[5:].isdigit()]
-    feed_names = q.feed_names(conn, feed_ids)
+    entries_of = _entries(conn, claimed)
     by_thread: dict[tuple[int, int | None], list[q.ClaimedDelivery]] = {}
     for row in claimed:  # a forum gets a digest (or a push) per topic
         by_thread.setdefault((row.chat_id, row.thread_id), []).append(row)
@@ -37,14 +35,8 @@ def compose_messages(
         chat = targets.get(chat_id)
         if chat is None:
             continue
-        entries = [
-            DigestEntry(
-                story_view(rows[i.story_id], carriers.get(i.story_id, [])),
-                _group_name(i.reason, feed_names),
-            )
-            for i in items
-            if i.story_id in rows
-        ]
+        entries = [entries_of[i.id] for i in items if i.id in entries_of]
+        zone = chat_zone(chat.timezone)
         delivery_of = {i.story_id: i.id for i in items}
         result.setdefault(chat_id, []).extend(
             compose_chat(
@@ -58,10 +50,65 @@ def compose_messages(
                 sentences=chat.summary_sentences,
                 max_stories=config.digest_max_stories,
                 now=now,
-                tz=chat_zone(chat.timezone),
+                tz=zone,
+                digest_length=chat.digest_length,
+                silent=chat.silent,
+                held=any(_was_held(chat, i.due_at) for i in items),
             )
         )
     return result
+
+
+def _entries(conn: Connection, rows: Sequence[q.ClaimedDelivery]) -> dict[int, DigestEntry]:
+    """Each delivery's story as a reader sees it, under the feed or topic that brought it."""
+    story_ids = sorted({r.story_id for r in rows})
+    stories = q.story_rows(conn, story_ids)
+    carriers = story_feed_names(conn, story_ids)
+    feed_ids = [int(r.reason[5:]) for r in rows if r.reason[5:].isdigit()]
+    feed_names = q.feed_names(conn, feed_ids)
+    return {
+        r.id: DigestEntry(
+            story_view(stories[r.story_id], carriers.get(r.story_id, [])),
+            _group_name(r.reason, feed_names),
+            topic=r.reason.startswith("topic:"),
+        )
+        for r in rows
+        if r.story_id in stories
+    }
+
+
+def digest_message(
+    conn: Connection,
+    chat_id: int,
+    message_id: int,
+    *,
+    full: bool,
+    sent_at: datetime,
+    config: DeliveryConfig,
+) -> list[str] | None:
+    """A sent digest message drawn again from its own deliveries: its full summaries (as
+    pages) or its compact list (one page); None when no digest was sent as that message."""
+    rows = q.sent_in_message(conn, chat_id, message_id)
+    chat = q.chat_targets(conn, [chat_id]).get(chat_id)
+    if not rows or chat is None:
+        return None
+    entries_of = _entries(conn, rows)
+    entries = [entries_of[r.id] for r in rows if r.id in entries_of]
+    if not entries:
+        return None
+    zone, most = chat_zone(chat.timezone), config.digest_max_stories
+    if full:
+        sentences = max(chat.summary_sentences, 2)
+        return compose_full(entries, max_stories=most, sentences=sentences, now=sent_at, tz=zone)
+    pages = compose_digest(
+        entries, max_stories=most, now=sent_at, tz=zone, length=chat.digest_length
+    )
+    return [pages[0][0]]
+
+
+def _was_held(chat: q.ChatTarget, due_at: datetime) -> bool:
+    """A row due exactly when the chat's quiet hours ended was held by them."""
+    return quiet_until(chat.quiet_hours, chat.timezone, due_at - HELD_SLACK) == due_at
 
 
 def _group_name(reason: str, feed_names: dict[int, str]) -> str:

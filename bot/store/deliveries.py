@@ -72,6 +72,9 @@ class ChatTarget:
     timezone: str
     summary_sentences: int
     link_previews: bool
+    digest_length: int = 1
+    silent: bool = False
+    quiet_hours: str = ""
 
 
 def add_delivery(
@@ -124,6 +127,9 @@ def _target_columns() -> list[Column[Any]]:
         c.timezone,
         c.summary_sentences,
         c.link_previews,
+        c.digest_length,
+        c.silent,
+        c.quiet_hours,
     ]
 
 
@@ -226,6 +232,15 @@ def claim_due(
     stmt = select(d.id, d.chat_id, d.story_id, d.attempts, d.reason, d.due_at, d.thread_id)
     result = conn.execute(stmt.where(d.id.in_(sorted(ids))).order_by(d.chat_id, d.due_at, d.id))
     return [ClaimedDelivery(**row._asdict()) for row in result]
+
+
+def sent_in_message(conn: Connection, chat_id: int, message_id: int) -> list[ClaimedDelivery]:
+    """The deliveries one sent message carried (a digest's stories, read back for its
+    buttons), in the order they were written."""
+    d = deliveries.c
+    stmt = select(d.id, d.chat_id, d.story_id, d.attempts, d.reason, d.due_at, d.thread_id)
+    stmt = stmt.where(d.chat_id == chat_id, d.message_id == message_id, d.state == "sent")
+    return [ClaimedDelivery(**row._asdict()) for row in conn.execute(stmt.order_by(d.id))]
 
 
 def mark_sent(conn: Connection, ids: Sequence[int], message_id: int, now: datetime) -> int:

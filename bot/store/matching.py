@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from bot.core.schedule import next_digest_at
+from bot.core.schedule import next_digest_at, quiet_until
 from bot.core.topic_query import TopicQuery, parse_topic_query
 from bot.errors import UserError
 from bot.store.chats import update_settings
@@ -40,13 +40,15 @@ def due_time(chat: ChatTarget, now: datetime, instant_window_s: float) -> dateti
     """When a new story for `chat` is due: after the instant window, or at its next digest.
 
     An instant chat waits `instant_window_s`, so stories arriving together go out as one
-    message; a daily chat without a valid time falls back to instant.
+    message, and stories due inside its quiet hours wait for their end (one message then); a
+    daily chat without a valid time falls back to instant.
     """
     if chat.digest_mode == "daily":
         at = next_digest_at(chat.digest_times, chat.timezone, now)
         if at is not None:
             return at
-    return now + timedelta(seconds=instant_window_s)
+    due = now + timedelta(seconds=instant_window_s)
+    return quiet_until(chat.quiet_hours, chat.timezone, due) or due
 
 
 Topics = list[tuple[ChatTarget, TopicQuery, str, datetime, int | None]]
@@ -133,6 +135,7 @@ def reschedule_chat_deliveries(
 def update_digest_settings(
     conn: Connection, chat_id: int, now: datetime, values: Mapping[str, Any], window_s: float
 ) -> None:
-    """Change a chat's digest mode, times or timezone and move its pending deliveries."""
+    """Change a chat's digest mode, times, timezone or quiet hours and move its pending
+    deliveries."""
     update_settings(conn, chat_id, now, values)
     reschedule_chat_deliveries(conn, chat_id, now, window_s)

@@ -19,6 +19,7 @@ from bot.errors import UserError
 from bot.tg import callback_data
 from bot.tg.manage import acts_on_chat, rights_problem, target_id, target_thread
 from bot.tg.replies import Context, edit, reply, replying, update_user_id
+from bot.tg.sender import digest_buttons
 from bot.tg.views import (
     URL_REF,
     feeds_view,
@@ -125,6 +126,27 @@ async def settings_button(update: Update, context: Context) -> None:
 
 
 @replying
+async def digest_button(update: Update, context: Context) -> None:
+    """Under a digest: `dg:f:<page>` shows its stories' full summaries in place (paged when
+    they need more than one message), `dg:s:0` the compact list again. Reading, not a
+    setting: anyone in the chat may press them."""
+    query, data = _callback(update)
+    full, page = callback_data.read_digest_view(data)
+    message = query.message
+    if message is None:
+        raise UserError(texts.BUTTON_EXPIRED)
+    pages = await context.service.digest_message(
+        message.chat.id, message.message_id, full=full, sent_at=message.date
+    )
+    if not pages:
+        raise UserError(texts.BUTTON_EXPIRED)
+    page = min(page, len(pages) - 1)
+    markup = digest_buttons(full=full, page=page, pages=len(pages))
+    await query.answer()
+    await edit(update, context, [pages[page]], markup)
+
+
+@replying
 async def manage_button(update: Update, context: Context) -> None:
     """A chat picked under /manage: `manage:<chat id>` (0: this private chat). The user's and
     the bot's rights there are asked of Telegram now; a forged id changes nothing."""
@@ -160,5 +182,6 @@ def button_handlers() -> list[BaseHandler[Update, Any, Any]]:
         CallbackQueryHandler(unsubscribe_button, pattern=callback_data.UNSUBSCRIBE),
         CallbackQueryHandler(settings_button, pattern=callback_data.SETTING),
         CallbackQueryHandler(manage_button, pattern=callback_data.MANAGE),
+        CallbackQueryHandler(digest_button, pattern=callback_data.DIGEST),
         CallbackQueryHandler(stale_button),
     ]

@@ -11,6 +11,8 @@ value: a forged or stale button is a `UserError` "This button has expired", neve
 - `unsub:<feed id>`: Remove under /feeds
 - `set:<name>:<value>`: the /settings buttons
 - `manage:<chat id>`: a chat picked under /manage (`manage:0`: the private chat again)
+- `dg:f:<page>` / `dg:s:0`: a digest message shown with its full summaries (that page) or as
+  its compact list again (the stories are the message's own deliveries)
 
 `unsub:` and `set:` carry `@<chat id>` of the chat their view was built for: pressed after
 /manage switched to another chat, they are refused instead of changing that one.
@@ -41,6 +43,7 @@ _FOR_CHAT = r"(@-?\d{1,14})?"
 UNSUBSCRIBE = rf"^unsub:\d+{_FOR_CHAT}$"
 SETTING = rf"^set:\w+:\w+{_FOR_CHAT}$"
 MANAGE = r"^manage:-?\d+$"
+DIGEST = r"^dg:[fs]:\d+$"
 MAX_CHAT_ID = 10**13  # Telegram chat ids have at most 52 significant bits; -100… is 13 digits
 
 
@@ -98,6 +101,19 @@ def split_chat(data: str) -> tuple[str, int | None]:
 def manage(chat_id: int) -> str:
     """`manage:<chat id>`; 0 for the private chat itself."""
     return f"manage:{chat_id}"
+
+
+def digest_view(full: bool, page: int) -> str:
+    """`dg:f:<page>` (full summaries) or `dg:s:<page>` (the compact list)."""
+    return f"dg:{'f' if full else 's'}:{page}"
+
+
+def read_digest_view(data: str) -> tuple[bool, int]:
+    """(full, page) of a `dg:` button."""
+    _, view, page = _parts(data, 3)
+    if view not in ("f", "s"):
+        raise UserError(texts.BUTTON_EXPIRED)
+    return view == "f", _number(page, 0, MAX_PAGE)
 
 
 def inline_ref(query: str) -> str | None:

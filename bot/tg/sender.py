@@ -18,7 +18,7 @@ import logging
 import warnings
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -29,8 +29,10 @@ from telegram.error import (
     TelegramError,
 )
 
+from bot import texts
 from bot.core.render import to_plain
 from bot.services.ports import SendOutcome  # the port: the services never import telegram
+from bot.tg import callback_data
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,31 @@ def retry_after_seconds(exc: RetryAfter) -> float:
         warnings.simplefilter("ignore", DeprecationWarning)
         value = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def digest_buttons(*, full: bool, page: int = 0, pages: int = 1) -> InlineKeyboardMarkup:
+    """Under a compact digest: "Full summaries"; under its full view: paging and "Short
+    list" (the digest's stories are read back from the message's deliveries)."""
+    if not full:
+        label, data = texts.DIGEST_FULL_BUTTON, callback_data.digest_view(True, 0)
+        return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])
+    row = []
+    if page > 0:
+        row.append(
+            InlineKeyboardButton(
+                texts.PREV_BUTTON, callback_data=callback_data.digest_view(True, page - 1)
+            )
+        )
+    if page + 1 < pages:
+        row.append(
+            InlineKeyboardButton(
+                texts.NEXT_BUTTON, callback_data=callback_data.digest_view(True, page + 1)
+            )
+        )
+    short = InlineKeyboardButton(
+        texts.DIGEST_SHORT_BUTTON, callback_data=callback_data.digest_view(False, 0)
+    )
+    return InlineKeyboardMarkup([row, [short]] if row else [[short]])
 
 
 class TelegramSender:
@@ -56,12 +83,21 @@ class TelegramSender:
         *,
         link_preview: bool,
         thread_id: int | None = None,
+        silent: bool = False,
+        expandable: bool = False,
         reply_markup: InlineKeyboardMarkup | None = None,
     ) -> SendOutcome:
         """Send `html_text` to `chat_id` (in forum topic `thread_id`); never raises for Bot
-        API or network errors."""
+        API or network errors. An `expandable` digest gets the button to its full summaries."""
+        if expandable and reply_markup is None:
+            reply_markup = digest_buttons(full=False)
         send = functools.partial(
-            self._send, chat_id, thread=thread_id, link_preview=link_preview, markup=reply_markup
+            self._send,
+            chat_id,
+            thread=thread_id,
+            link_preview=link_preview,
+            markup=reply_markup,
+            silent=silent,
         )
         try:
             return await send(html_text, ParseMode.HTML)
@@ -89,6 +125,7 @@ class TelegramSender:
         thread: int | None,
         link_preview: bool,
         markup: InlineKeyboardMarkup | None,
+        silent: bool,
     ) -> SendOutcome:
         message = await self.bot.send_message(
             chat_id,
@@ -97,6 +134,7 @@ class TelegramSender:
             link_preview_options=LinkPreviewOptions(is_disabled=not link_preview),
             reply_markup=markup,
             message_thread_id=thread,
+            disable_notification=silent or None,
         )
         return SendOutcome("sent", message.message_id)
 

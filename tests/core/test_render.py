@@ -13,8 +13,8 @@ from bot.core.render import (
     StoryView,
     escape,
     format_time,
+    format_time_zoned,
     hashtag,
-    render_digest,
     render_story,
     render_story_list,
     render_summary,
@@ -22,6 +22,7 @@ from bot.core.render import (
     truncate_html,
     utf16_length,
     visible_length,
+    zone_label,
 )
 from tests.support.tg_html import utf16_len, validate_telegram_html
 
@@ -47,20 +48,39 @@ def test_story_has_link_source_time_summary_and_tags() -> None:
     html = render_story(_story(), sentences=3, now=NOW, tz=BERLIN)
     assert html == (
         '<b><a href="https://news.example/a?x=1&amp;y=2">Syria talks resume</a></b>\n'
-        "<i>World News · 10:00</i>\n"
-        "Delegates met in Geneva. Talks resume next week.\n"
+        "<i>World News · 10:00 CET</i>\n"
+        "<blockquote expandable>Delegates met in Geneva. Talks resume next week.</blockquote>\n"
         "#Bashar_al_Assad #Syria"
     )
     validate_telegram_html(html)
 
 
-def test_summary_length_follows_setting_and_long_summaries_fold() -> None:
+def test_summary_length_follows_setting_and_folding_is_by_sentences_not_length() -> None:
     short = render_story(_story(), sentences=1, now=NOW, tz=UTC)
     assert "Talks resume" not in short
+    assert "<blockquote" not in short  # one sentence: shown as it is
     assert "Geneva" not in render_story(_story(), sentences=0, now=NOW, tz=UTC)
     long = render_story(_story(summary=("Word " * 80,)), sentences=3, now=NOW, tz=UTC)
-    assert "<blockquote expandable>" in long
+    assert "<blockquote" not in long  # one long sentence is still one line of thought
+    two_short = render_summary(("A.", "B."), 2)
+    assert two_short == "<blockquote expandable>A. B.</blockquote>"  # two: always folded
     validate_telegram_html(long)
+
+
+def test_a_topic_push_says_which_topic_brought_it() -> None:
+    html = render_story(_story(), sentences=1, now=NOW, tz=UTC, following='syria "peace"')
+    assert "<i>World News · 09:00 UTC · Following: syria &quot;peace&quot;</i>" in html
+
+
+def test_times_name_their_zone() -> None:
+    assert zone_label(NOW, BERLIN) == "CET"
+    assert zone_label(datetime(2026, 7, 1, tzinfo=UTC), BERLIN) == "CEST"  # summer time
+    assert zone_label(NOW, ZoneInfo("Asia/Kolkata")) == "IST"
+    assert zone_label(NOW, ZoneInfo("Asia/Dubai")) == "UTC+4"  # tzdata says only "+04"
+    assert zone_label(NOW, ZoneInfo("Etc/GMT+5")) == "UTC-5"
+    assert zone_label(NOW, ZoneInfo("Asia/Kathmandu")) == "UTC+5:45"
+    assert format_time_zoned(NOW, NOW, BERLIN) == "10:30 CET"
+    assert format_time_zoned(NOW - timedelta(days=400), NOW, BERLIN) == "21 Oct 2025"
 
 
 def test_escaping_and_unsafe_urls() -> None:
@@ -107,7 +127,7 @@ def test_one_overlong_story_is_cut_at_a_sentence_with_balanced_tags() -> None:
     [message] = split_messages([huge])
     text = validate_telegram_html(message)
     assert utf16_len(text) <= MESSAGE_LIMIT
-    assert message.endswith(" is here. …</blockquote>")  # cut after a sentence
+    assert message.endswith(" is here. …")  # cut after a sentence
     assert visible_length(html) < MESSAGE_LIMIT
     cut = truncate_html("<b>a &amp; b <i>cdef ghij</i></b> tail", 9)
     assert cut == "<b>a &amp; b <i>c…</i></b>"
@@ -119,13 +139,6 @@ def test_list_and_digest() -> None:
     [message] = render_story_list("<b>Latest</b>", stories, sentences=1, now=NOW, tz=UTC)
     assert message.startswith("<b>Latest</b>\n\n1. <b><a")
     assert "3. <b><a" in message
-    digest = render_digest(
-        "Morning digest", [("World & Co", stories[:2]), ("topic: syria", stories[2:])], 7, NOW, UTC
-    )
-    text = validate_telegram_html("".join(digest))
-    assert "World & Co" in text
-    assert "3. Story 3" in text
-    assert text.endswith("+7 more: /latest")
 
 
 _text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=6000)
@@ -157,7 +170,9 @@ def test_summary_length_follows_pick_ranks_not_position() -> None:
     summary = ("Lead sentence.", "Middle sentence.", "Key finding.")
     ranks = (1, 2, 0)  # "Key finding." was picked first
     assert render_summary(summary, 1, ranks) == "Key finding."
-    assert render_summary(summary, 2, ranks) == "Lead sentence. Key finding."
-    assert render_summary(summary, 3, ranks) == "Lead sentence. Middle sentence. Key finding."
+    folded = "<blockquote expandable>Lead sentence. Key finding.</blockquote>"
+    assert render_summary(summary, 2, ranks) == folded
+    three = "Lead sentence. Middle sentence. Key finding."
+    assert render_summary(summary, 3, ranks) == f"<blockquote expandable>{three}</blockquote>"
     assert render_summary(summary, 0, ranks) == ""
     assert render_summary(summary, 1) == "Lead sentence."  # no ranks: the first sentences

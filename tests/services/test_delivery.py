@@ -177,9 +177,9 @@ async def test_digest_at_its_scheduled_time_in_the_chats_timezone(
     assert (report.messages, report.sent) == (1, 2)
     [message] = api.sent_messages(9)
     text = _text(message)
-    assert text.startswith("Your digest")
+    assert text.startswith("Wednesday 25 November · 2 stories")  # the day in New York
     assert text.count("Story both") == 1
-    assert "also in Local News" in text
+    assert "1. Story both\nLocal News · Something happened." in text  # the other carrier
     assert "1. Story both" in text
     assert "2. Story wire-only" in text
     last = store.read_sync(lambda c: c.scalar(select(chats.c.last_digest_at)))
@@ -220,7 +220,7 @@ async def test_a_channel_gets_its_pushes_and_its_digest_at_its_local_time(
     report = await dispatcher.send_due(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))  # 18:00 Tokyo
     assert (report.messages, report.sent) == (1, 2)
     [digest] = api.sent_messages(EVENING)
-    assert _text(digest).startswith("Your digest")
+    assert _text(digest).startswith("Wednesday 25 November · 2 stories")
     assert api.counts()["too_many_requests"] == 0
 
 
