@@ -19,11 +19,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from telegram import Bot, BotCommand
+from telegram import Bot
 from telegram.ext import ApplicationBuilder
 from telegram.request import HTTPXRequest
 
-from bot import __version__, texts
+from bot import __version__
 from bot.clock import utcnow
 from bot.config import Config, require_token
 from bot.net.fetcher import HttpFetcher
@@ -42,7 +42,7 @@ from bot.tg.context import CONTEXT_TYPES, BotApplication
 from bot.tg.handlers import build_handlers, error_handler
 from bot.tg.jobs import register_jobs
 from bot.tg.sender import TelegramSender
-from bot.tg.startup import wait_for_bot_api
+from bot.tg.startup import register_profile, wait_for_bot_api
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +73,11 @@ class Wiring:
     metrics: PrometheusMetrics = field(default_factory=PrometheusMetrics)
 
     async def post_init(self, application: BotApplication) -> None:
-        """Open the fetcher, sync the catalogue, register the command menu."""
+        """Open the fetcher, sync the catalogue, register the command menus and descriptions."""
         if self.fetcher is not None:
             self.fetcher.open()
         await self.store.write(sync_catalogue, self.config.feeds, utcnow())
-        await application.bot.set_my_commands(bot_commands())
+        await register_profile(application.bot, self.config.telegram.admins)
 
     async def post_init_running(self, application: BotApplication) -> None:
         """As `post_init`, then start the pipeline and the health endpoint."""
@@ -175,11 +175,6 @@ async def _stop_stage(name: str, task: asyncio.Task[None] | None, within_s: floa
             await task
     except Exception:
         log.exception("the %s failed while stopping", name)
-
-
-def bot_commands() -> list[BotCommand]:
-    """The command menu registered with setMyCommands."""
-    return [BotCommand(name, description) for name, description in texts.COMMANDS]
 
 
 def build_application(

@@ -71,8 +71,16 @@ async def start_command(update: Update, context: Context) -> None:
 
 @replying
 async def help_command(update: Update, context: Context) -> None:
-    """/help: every command with one line."""
-    await reply(update, context, texts.HELP)
+    """/help: the commands of this chat's menu, one line each (in a group, the members' and
+    then the administrators'; for a bot admin, /stats too)."""
+    chat = update.effective_chat
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        audience = texts.GROUP
+    elif context.service.is_bot_admin(update_user_id(update)):
+        audience = texts.BOT_ADMIN
+    else:
+        audience = texts.PRIVATE
+    await reply(update, context, texts.help_text(audience))
 
 
 @replying

@@ -97,12 +97,60 @@ async def test_start_registers_chat_and_greets(bot: Bot) -> None:
         assert chat.kind == kind
 
 
-async def test_help_lists_every_command_and_menu_is_set(bot: Bot) -> None:
-    text = await bot.text("help")
-    for name, _ in texts.COMMANDS:
-        assert f"/{name} " in text
-    assert [c["command"] for c in bot.api.commands()] == [n for n, _ in texts.COMMANDS]
-    assert await bot.text("help", chat=GROUP_CHAT_ID, user=MEMBER, bot_username=BOT_USERNAME)
+def _menu(bot: Bot, scope: dict[str, object]) -> list[str]:
+    return [c["command"] for c in bot.api.commands(scope)]
+
+
+def _help_commands(text: str) -> list[str]:
+    return [line.split()[0][1:] for line in text.splitlines() if line.startswith("/")]
+
+
+READ = ["help", "feeds", "latest", "topic", "topics"]
+CHANGE = ["subscribe", "unsubscribe", "follow", "unfollow", "digest", "timezone", "settings"]
+
+
+async def test_menus_by_scope_with_stats_only_for_the_bot_admins(bot: Bot) -> None:
+    assert bot.api.command_scopes() == [
+        {"type": "all_private_chats"},
+        {"type": "all_group_chats"},
+        {"type": "all_chat_administrators"},
+        {"type": "chat", "chat_id": PRIVATE},  # the one admin of the test config
+    ]
+    private = _menu(bot, {"type": "all_private_chats"})
+    assert set(private) == {"start", "manage", *READ, *CHANGE}
+    assert _menu(bot, {"type": "all_group_chats"}) == READ
+    assert sorted(_menu(bot, {"type": "all_chat_administrators"})) == sorted(READ + CHANGE)
+    assert _menu(bot, {"type": "chat", "chat_id": PRIVATE}) == [*private, "stats"]
+    assert bot.api.commands() == []  # no default list (earlier versions' had /stats)
+    for command in bot.api.commands({"type": "chat", "chat_id": PRIVATE}):
+        assert len(command["description"]) <= 40
+        assert "register" not in command["description"]
+
+
+async def test_descriptions_are_set_for_new_users(bot: Bot) -> None:
+    assert bot.api.description() == texts.BOT_DESCRIPTION
+    assert bot.api.description(short=True) == texts.BOT_SHORT_DESCRIPTION
+
+
+async def test_help_agrees_with_the_menu_of_the_chat(bot: Bot) -> None:
+    admin_menu = _menu(bot, {"type": "chat", "chat_id": PRIVATE})
+    assert _help_commands(await bot.text("help")) == admin_menu
+    private_menu = _menu(bot, {"type": "all_private_chats"})
+    assert _help_commands(await bot.text("help", chat=STRANGER, user=STRANGER)) == private_menu
+    text = await bot.text("help", chat=GROUP_CHAT_ID, user=MEMBER, bot_username=BOT_USERNAME)
+    members, admins = text.split("For the group's administrators")
+    assert _help_commands(members) == _menu(bot, {"type": "all_group_chats"})
+    group_admin = _menu(bot, {"type": "all_chat_administrators"})
+    assert sorted(_help_commands(members) + _help_commands(admins)) == sorted(group_admin)
+
+
+async def test_menu_failures_do_not_stop_the_bot(
+    api: BotApiStandIn, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    api.fail_next(1, 429, method="setMyDescription")
+    async with running_bot(api, feed_server, tmp_path) as bot:
+        assert api.description(short=True) == texts.BOT_SHORT_DESCRIPTION
+        assert await bot.text("help")
 
 
 async def test_unknown_command_private_and_addressed_in_group(bot: Bot) -> None:
