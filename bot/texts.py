@@ -90,15 +90,6 @@ def help_text(audience: str = PRIVATE) -> str:
 
 HELP = help_text()
 
-START = (
-    "Hello! I turn news feeds into short summaries in this chat.\n\n"
-    "• /subscribe adds the default feeds, or <code>/subscribe &lt;feed URL&gt;</code> one feed.\n"
-    "• /latest shows the newest stories, <code>/topic &lt;query&gt;</code> searches them.\n"
-    "• <code>/follow &lt;query&gt;</code> pushes stories on a topic from every feed.\n"
-    "• In a private chat, you can also just send me a link to a site or feed.\n\n"
-    "/help lists every command."
-)
-
 UNKNOWN_COMMAND = "I don't know that command. /help lists the ones I know."
 ERROR = "Something went wrong; it has been logged."
 ADMINS_ONLY = "Only the group's administrators can change this. Anyone may use /latest and /topic."
@@ -324,4 +315,28 @@ BOT_DESCRIPTION = (
 )
 BOT_SHORT_DESCRIPTION = (
     "Short summaries of news feeds, as they come or in a daily digest. Search and follow topics."
+)
+START = (
+    "Hello! I turn news feeds into short summaries in this chat.\n\n"
+    "{feeds}\n"
+    "• /latest shows the newest stories, <code>/topic &lt;query&gt;</code> searches them.\n"
+    "• Follow a topic below, or <code>/follow &lt;query&gt;</code>: its stories come from "
+    "every feed.\n"
+    "• In a private chat, you can also just send me a link to a site or feed.\n\n"
+    "/help lists every command."
+)
+START_FEEDS = (
+    "• Suggested feeds: {names}. Tap Subscribe to get them here, or send "
+    "<code>/subscribe &lt;feed URL&gt;</code> for any other."
+)
+START_MORE_FEEDS = " and {count} more"
+START_NO_FEEDS = "• <code>/subscribe &lt;feed URL&gt;</code> adds a feed."
+START_SUBSCRIBE_BUTTON = "Subscribe to the suggested feeds"
+START_FOLLOW_BUTTON = "Follow {topic}"
+START_TOPICS = ("climate", "elections", "football")  # example topics under /start
+START_LINK_UNKNOWN = "\n\n<i>I did not understand the link that brought you here.</i>"
+GROUP_GREETING = (
+    "Hello! I post short summaries of news feeds here. The group's administrators choose "
+    "the feeds and settings (/subscribe, /digest, /settings); anyone may use /latest and "
+    "/topic. /help lists the commands."
 )

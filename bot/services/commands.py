@@ -192,7 +192,8 @@ class Service:
         names = ", ".join(escape(f.name) for f in self.config.feeds)
         return f" ({names})" if names else ""
 
-    def _catalogue(self, name: str) -> CatalogueFeed | None:
+    def catalogue(self, name: str) -> CatalogueFeed | None:
+        """The catalogue feed of this name (case-insensitive), if any."""
         wanted = name.strip().lower()
         return next((f for f in self.config.feeds if f.name.lower() == wanted), None)
 
@@ -231,7 +232,7 @@ class Service:
 
         Every fetch this makes counts against `user_id`'s (else the chat's) fetch budget.
         """
-        catalogued = self._catalogue(value)
+        catalogued = self.catalogue(value)
         if catalogued is not None:
             feed_id = await self.store.write(
                 feed_queries.add_feed,

@@ -26,6 +26,7 @@ from bot.tg.views import (
     link_previews,
     query_from_ref,
     settings_view,
+    subscribed_defaults_text,
     topic_view,
 )
 
@@ -96,6 +97,18 @@ async def subscribe_button(update: Update, context: Context) -> None:
 
 @replying
 @acts_on_chat(change=True)
+async def defaults_button(update: Update, context: Context) -> None:
+    """Subscribe to the suggested feeds, under /start: `subdef@<chat id>`."""
+    query, _ = _callback(update)
+    names = await context.service.subscribe_defaults(
+        target_id(update, context), target_thread(update, context)
+    )
+    await query.answer(texts.DONE)
+    await reply(update, context, subscribed_defaults_text(names))
+
+
+@replying
+@acts_on_chat(change=True)
 async def unsubscribe_button(update: Update, context: Context) -> None:
     """Remove under /feeds: `unsub:<feed id>`."""
     query, data = _callback(update)
@@ -157,6 +170,7 @@ def button_handlers() -> list[BaseHandler[Update, Any, Any]]:
         CallbackQueryHandler(topic_button, pattern=callback_data.TOPIC),
         CallbackQueryHandler(follow_button, pattern=callback_data.FOLLOW),
         CallbackQueryHandler(subscribe_button, pattern=callback_data.SUBSCRIBE),
+        CallbackQueryHandler(defaults_button, pattern=callback_data.DEFAULTS),
         CallbackQueryHandler(unsubscribe_button, pattern=callback_data.UNSUBSCRIBE),
         CallbackQueryHandler(settings_button, pattern=callback_data.SETTING),
         CallbackQueryHandler(manage_button, pattern=callback_data.MANAGE),

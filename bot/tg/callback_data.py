@@ -8,12 +8,13 @@ value: a forged or stale button is a `UserError` "This button has expired", neve
 - `topic:<page>:<ref>`: Prev/Next under /topic, and the Search button under plain text
 - `follow:<ref>`: Follow under /topic
 - `sub:<key>`: Subscribe under a link sent as text (the URL is kept in the store under `key`)
+- `subdef`: Subscribe to the suggested (default) feeds, under /start
 - `unsub:<feed id>`: Remove under /feeds
 - `set:<name>:<value>`: the /settings buttons
 - `manage:<chat id>`: a chat picked under /manage (`manage:0`: the private chat again)
 
-`unsub:` and `set:` carry `@<chat id>` of the chat their view was built for: pressed after
-/manage switched to another chat, they are refused instead of changing that one.
+`subdef`, `unsub:` and `set:` carry `@<chat id>` of the chat their view was built for:
+pressed after /manage switched to another chat, they are refused instead of changing that one.
 
 A topic `ref` is `q<query>` when the query fits, else `h<key>` of the query kept in the store.
 """
@@ -39,6 +40,7 @@ FOLLOW = r"^follow:"
 SUBSCRIBE = r"^sub:[0-9a-f]{16}$"
 _FOR_CHAT = r"(@-?\d{1,14})?"
 UNSUBSCRIBE = rf"^unsub:\d+{_FOR_CHAT}$"
+DEFAULTS = rf"^subdef{_FOR_CHAT}$"
 SETTING = rf"^set:\w+:\w+{_FOR_CHAT}$"
 MANAGE = r"^manage:-?\d+$"
 MAX_CHAT_ID = 10**13  # Telegram chat ids have at most 52 significant bits; -100… is 13 digits
@@ -70,6 +72,11 @@ def follow(ref: str) -> str:
 def subscribe(key: str) -> str:
     """`sub:<key>`."""
     return f"sub:{key}"
+
+
+def defaults(chat_id: int) -> str:
+    """`subdef@<chat id>`."""
+    return _for_chat("subdef", chat_id)
 
 
 def unsubscribe(feed_id: int, chat_id: int | None = None) -> str:

@@ -20,7 +20,7 @@ from bot import texts
 from bot.core import render
 from bot.core.netguard import MAX_URL_CHARS
 from bot.core.topic_query import parse_topic_query
-from bot.core.user_input import find_link
+from bot.core.user_input import find_link, start_link
 from bot.errors import UserError
 from bot.services.commands import LATEST_DEFAULT, LATEST_MAX, TOPIC_WINDOW_DAYS, Service
 from bot.tg import callback_data
@@ -41,7 +41,9 @@ from bot.tg.views import (
     link_previews,
     manage_view,
     settings_view,
+    start_view,
     stats_text,
+    subscribed_defaults_text,
     topic_view,
     topics_messages,
 )
@@ -61,12 +63,23 @@ def _required_text(context: Context, usage: str) -> str:
 
 @replying
 async def start_command(update: Update, context: Context) -> None:
-    """/start: register the chat (active again), greet, say what to do next."""
+    """/start [payload]: register the chat (active again), greet with the suggested feeds and
+    example topics; a deep link (`subscribe-<name>`, `topic-<query>`) does what it says."""
     chat = update.effective_chat
     assert chat is not None
     title = chat.title or chat.full_name or ""
     await context.service.register_chat(chat.id, chat.type, title, activate=True)
-    await reply(update, context, texts.START)
+    args = _args(context)
+    link = start_link(args[0]) if len(args) == 1 else None
+    if link is not None and link[0] == "subscribe" and context.service.catalogue(link[1]):
+        context.args = [link[1]]  # as `/subscribe <name>`, with its checks (admins in groups)
+        await subscribe_command(update, context)
+        return
+    if link is not None and link[0] == "topic":
+        await _show_topic(update, context, link[1])
+        return
+    text, markup = start_view(context.service.config.feeds, chat.id)
+    await reply(update, context, text + (texts.START_LINK_UNKNOWN if args else ""), markup=markup)
 
 
 @replying
@@ -92,9 +105,7 @@ async def subscribe_command(update: Update, context: Context) -> None:
         names = await service.subscribe_defaults(
             target_id(update, context), target_thread(update, context)
         )
-        text = texts.SUBSCRIBED_DEFAULTS.format(
-            count=len(names), names=render.escape(", ".join(names))
-        )
+        text = subscribed_defaults_text(names)
     else:
         title = await service.subscribe(
             target_id(update, context),
@@ -165,9 +176,12 @@ async def latest_command(update: Update, context: Context) -> None:
 @replying
 async def topic_command(update: Update, context: Context) -> None:
     """/topic <query>: matching stories from every feed, best first, with a Follow button."""
-    text_arg = _required_text(context, texts.TOPIC_USAGE)
+    await _show_topic(update, context, _required_text(context, texts.TOPIC_USAGE))
+
+
+async def _show_topic(update: Update, context: Context, query: str) -> None:
     messages, markup, settings = await topic_view(
-        context.service, target_id(update, context), text_arg, 0
+        context.service, target_id(update, context), query, 0
     )
     await send(update, context, messages, markup, link_previews(settings))
 
