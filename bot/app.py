@@ -14,7 +14,9 @@ import argparse
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -184,8 +186,10 @@ def build_application(
     *,
     token: str | None = None,
     running: bool = False,
+    clock: Callable[[], datetime] = utcnow,
 ) -> BotApplication:
-    """The Application with every handler; `running` adds the pipeline and its jobs."""
+    """The Application with every handler; `running` adds the pipeline and its jobs. The
+    handlers' service reads the time from `clock` (tests pass one they move)."""
     wiring = Wiring(config, store, fetcher)
     timeout = config.telegram.request_timeout_s
     application = (
@@ -202,7 +206,7 @@ def build_application(
         .post_shutdown(wiring.post_shutdown)
         .build()
     )
-    application.bot_data.service = Service(store, fetcher, config)
+    application.bot_data.service = Service(store, fetcher, config, clock)
     application.bot_data.compactor = Compactor(store, config.storage)
     for group, handlers in build_handlers().items():
         application.add_handlers(handlers, group=group)

@@ -340,3 +340,16 @@ GROUP_GREETING = (
     "the feeds and settings (/subscribe, /digest, /settings); anyone may use /latest and "
     "/topic. /help lists the commands."
 )
+
+# Asking before removing, and undo
+CONFIRM_UNSUBSCRIBE_ALL = "Unsubscribe this chat from all {count} feed(s)?"
+CONFIRM_UNFOLLOW_ALL = "Stop following all {count} topic(s) in this chat?"
+CONFIRM_REMOVE_FEED = "Unsubscribe this chat from <b>{name}</b>?"
+YES_BUTTON = "Yes, remove"
+CANCEL_BUTTON = "Cancel"
+UNDO_BUTTON = "Undo"
+NOTHING_CHANGED = "Nothing was removed."
+NOTHING_TO_REMOVE = "There is nothing left to remove."
+UNDO_EXPIRED = "Too late to undo: that was more than a minute ago."
+UNDONE_FEEDS = "Undone: {count} feed(s) are back. /feeds lists them."
+UNDONE_TOPICS = "Undone: {count} topic(s) are followed again. /topics lists them."

@@ -10,7 +10,6 @@ use /latest and /topic.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -22,7 +21,7 @@ from bot.core.netguard import MAX_URL_CHARS
 from bot.core.topic_query import parse_topic_query
 from bot.core.user_input import find_link, start_link
 from bot.errors import UserError
-from bot.services.commands import LATEST_DEFAULT, LATEST_MAX, TOPIC_WINDOW_DAYS, Service
+from bot.services.commands import LATEST_DEFAULT, LATEST_MAX, TOPIC_WINDOW_DAYS
 from bot.tg import callback_data
 from bot.tg.manage import (
     acts_on_chat,
@@ -35,6 +34,7 @@ from bot.tg.manage import (
 from bot.tg.replies import Callback, Context, reply, replying, send, update_user_id
 from bot.tg.views import (
     URL_REF,
+    confirm_keyboard,
     digest_text,
     feeds_view,
     latest_view,
@@ -120,27 +120,23 @@ async def subscribe_command(update: Update, context: Context) -> None:
 @replying
 @acts_on_chat(change=True)
 async def unsubscribe_command(update: Update, context: Context) -> None:
-    """/unsubscribe name|URL|all."""
-    replies = (texts.UNSUBSCRIBE_USAGE, texts.UNSUBSCRIBED_ALL, texts.UNSUBSCRIBED)
-    await _remove(update, context, Service.unsubscribe, replies)
+    """/unsubscribe name|URL|all (all asks first)."""
+    name = _required_text(context, texts.UNSUBSCRIBE_USAGE)
+    chat_id = target_id(update, context)
+    if name.strip().lower() == "all":
+        count = len(await context.service.list_feeds(chat_id))
+        await _ask(update, context, texts.CONFIRM_UNSUBSCRIBE_ALL, count, "unsuball")
+        return
+    removed = await context.service.unsubscribe(chat_id, name)
+    await reply(update, context, texts.UNSUBSCRIBED.format(name=render.escape(removed)))
 
 
-async def _remove(
-    update: Update,
-    context: Context,
-    remove: Callable[[Service, int, str], Awaitable[tuple[str, int]]],
-    replies: tuple[str, str, str],
-) -> None:
-    """/unsubscribe or /unfollow: remove the one named, or all; say which (usage, all, one)."""
-    usage, all_text, one_text = replies
-    text_arg = _required_text(context, usage)
-    name, count = await remove(context.service, target_id(update, context), text_arg)
-    text = (
-        all_text.format(count=count)
-        if name == "all"
-        else one_text.format(name=render.escape(name))
-    )
-    await reply(update, context, text)
+async def _ask(update: Update, context: Context, question: str, count: int, action: str) -> None:
+    """Ask with Yes / Cancel before removing all (`action`); nothing to ask when none."""
+    if not count:
+        raise UserError(texts.NO_FEEDS if action == "unsuball" else texts.NO_TOPICS)
+    markup = confirm_keyboard(action, target_id(update, context))
+    await reply(update, context, question.format(count=count), markup=markup)
 
 
 @replying
@@ -200,9 +196,15 @@ async def follow_command(update: Update, context: Context) -> None:
 @replying
 @acts_on_chat(change=True)
 async def unfollow_command(update: Update, context: Context) -> None:
-    """/unfollow <query>|all."""
-    replies = (texts.UNFOLLOW_USAGE, texts.UNFOLLOWED_ALL, texts.UNFOLLOWED)
-    await _remove(update, context, Service.unfollow, replies)
+    """/unfollow <query>|all (all asks first)."""
+    query = _required_text(context, texts.UNFOLLOW_USAGE)
+    chat_id = target_id(update, context)
+    if query.strip().lower() == "all":
+        count = len(await context.service.topics(chat_id))
+        await _ask(update, context, texts.CONFIRM_UNFOLLOW_ALL, count, "unfollowall")
+        return
+    removed = await context.service.unfollow(chat_id, query)
+    await reply(update, context, texts.UNFOLLOWED.format(name=render.escape(removed)))
 
 
 @replying

@@ -68,6 +68,23 @@ async def feeds_view(service: Service, chat_id: int) -> tuple[list[str], InlineK
     return join_lines(blocks), InlineKeyboardMarkup(buttons)
 
 
+def confirm_keyboard(action: str, chat_id: int) -> InlineKeyboardMarkup:
+    """Yes / Cancel under a question before removing (`action` as `callback_data.confirm`)."""
+    yes = callback_data.confirm(action, chat_id)
+    back = callback_data.cancel(action.startswith("unsub:"), chat_id)
+    row = [
+        InlineKeyboardButton(texts.YES_BUTTON, callback_data=yes),
+        InlineKeyboardButton(texts.CANCEL_BUTTON, callback_data=back),
+    ]
+    return InlineKeyboardMarkup([row])
+
+
+def undo_row(token: str, chat_id: int) -> list[InlineKeyboardButton]:
+    """The Undo button under what a Yes removed."""
+    data = callback_data.undo(token, chat_id)
+    return [InlineKeyboardButton(texts.UNDO_BUTTON, callback_data=data)]
+
+
 def render_page(
     header: str, page: StoryPage, settings: ChatSettings, size: int, now: datetime
 ) -> list[str]:

@@ -189,7 +189,9 @@ async def test_subscribe_defaults_name_url_page_and_bad_inputs(bot: Bot) -> None
     # A fourth feed is over this chat's limit of 3.
     page = bot.feeds.url_for("/feeds/page_with_feed.html")
     assert "limit of 3 feeds" in await bot.text("subscribe", bot.feeds.url_for("/feeds/rss10.rdf"))
-    assert "Unsubscribed from all 3" in await bot.text("unsubscribe", "all")
+    [question] = await bot.command("unsubscribe", "all")
+    await bot.press(buttons(question)[texts.YES_BUTTON], question)
+    assert "Unsubscribed from all 3" in bot.current(question)["text"]
     # A web page that links to a feed subscribes to that feed.
     assert "Example News" in await bot.text("subscribe", page)
     no_feed = await bot.text("subscribe", bot.feeds.url_for("/feeds/page_without_feed.html"))
@@ -214,7 +216,8 @@ async def test_unsubscribe_and_feeds_with_remove_buttons(bot: Bot) -> None:
     remove = buttons(listing)
     assert set(remove) == {"Remove World", "Remove Tech"}
     await bot.press(remove["Remove World"], listing)
-    assert set(buttons(bot.current(listing))) == {"Remove Tech"}
+    await bot.press(buttons(bot.current(listing))[texts.YES_BUTTON], listing)
+    assert set(buttons(bot.current(listing))) == {texts.UNDO_BUTTON, "Remove Tech"}
     assert "not subscribed to nope" in await bot.text("unsubscribe", "nope")
     assert "Unsubscribed from Tech" in await bot.text("unsubscribe", "tech")
     assert bot.store.read_sync(subscribed_feed_ids, PRIVATE) == []
