@@ -131,8 +131,14 @@ def manage(chat_id: int) -> str:
 
 
 def inline_ref(query: str) -> str | None:
-    """`q<query>` when the query is short enough to ride in a button, else None."""
-    return "q" + query if len(query.encode()) <= INLINE_QUERY_BYTES else None
+    """`q<query>` when the query is short enough to ride in a button, else None.
+
+    Nor does a query with an `@` ride: `@<digits>` at the end of any button's data is read as
+    the chat it was made for (`split_chat`), so `syria@2024` would be cut to `syria`.
+    """
+    if "@" in query or len(query.encode()) > INLINE_QUERY_BYTES:
+        return None
+    return "q" + query
 
 
 def stored_ref(key: str) -> str:

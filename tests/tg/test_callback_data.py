@@ -44,6 +44,7 @@ def test_every_kind_round_trips_and_matches_its_handler_pattern() -> None:
 def test_a_query_rides_inline_only_when_it_fits() -> None:
     assert cd.inline_ref("syria") == "qsyria"
     assert cd.inline_ref("x" * (cd.INLINE_QUERY_BYTES + 1)) is None
+    assert cd.inline_ref("syria@2024") is None  # would be read as made for chat 2024
     longest = cd.topic(cd.MAX_PAGE, cd.inline_ref("é" * (cd.INLINE_QUERY_BYTES // 2)) or "")
     assert len(longest.encode()) <= cd.MAX_BYTES
 

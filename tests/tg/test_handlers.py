@@ -724,3 +724,12 @@ async def test_failing_subscribe_attempts_are_rate_limited_per_user(bot: Bot) ->
     assert "could not fetch" in await bot.text("subscribe", missing, chat=STRANGER, user=STRANGER)
     # Catalogue names fetch nothing and stay free.
     assert "World" in await bot.text("subscribe", "world")
+
+
+async def test_a_query_ending_in_an_at_and_digits_keeps_its_buttons(bot: Bot) -> None:
+    """`@<digits>` ends the data of a button made for one chat; a query that ends so rides
+    in the store instead, or its Follow would be read as another chat's (and refused)."""
+    [found] = await bot.command("topic", "syria@2024")
+    assert buttons(found)[texts.FOLLOW_BUTTON].startswith("follow:h")
+    await bot.press(buttons(found)[texts.FOLLOW_BUTTON], found)
+    assert bot.store.read_sync(list_topics, PRIVATE) == ['"syria 2024"']
