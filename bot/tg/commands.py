@@ -136,6 +136,8 @@ async def _ask(update: Update, context: Context, question: str, count: int, acti
     if not count:
         raise UserError(texts.NO_FEEDS if action == "unsuball" else texts.NO_TOPICS)
     markup = confirm_keyboard(action, target_id(update, context))
+    if context.target is not None:  # a managed chat's question says "For:", not "Changed for:"
+        context.target = replace(context.target, change=False)
     await reply(update, context, question.format(count=count), markup=markup)
 
 
