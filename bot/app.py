@@ -14,16 +14,18 @@ import argparse
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from telegram import Bot, BotCommand
+from telegram import Bot
 from telegram.ext import ApplicationBuilder
 from telegram.request import HTTPXRequest
 
-from bot import __version__, texts
+from bot import __version__
 from bot.clock import utcnow
 from bot.config import Config, require_token
 from bot.net.fetcher import HttpFetcher
@@ -42,7 +44,7 @@ from bot.tg.context import CONTEXT_TYPES, BotApplication
 from bot.tg.handlers import build_handlers, error_handler
 from bot.tg.jobs import register_jobs
 from bot.tg.sender import TelegramSender
-from bot.tg.startup import wait_for_bot_api
+from bot.tg.startup import register_profile, wait_for_bot_api
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +75,11 @@ class Wiring:
     metrics: PrometheusMetrics = field(default_factory=PrometheusMetrics)
 
     async def post_init(self, application: BotApplication) -> None:
-        """Open the fetcher, sync the catalogue, register the command menu."""
+        """Open the fetcher, sync the catalogue, register the command menus and descriptions."""
         if self.fetcher is not None:
             self.fetcher.open()
         await self.store.write(sync_catalogue, self.config.feeds, utcnow())
-        await application.bot.set_my_commands(bot_commands())
+        await register_profile(application.bot, self.config.telegram.admins)
 
     async def post_init_running(self, application: BotApplication) -> None:
         """As `post_init`, then start the pipeline and the health endpoint."""
@@ -177,11 +179,6 @@ async def _stop_stage(name: str, task: asyncio.Task[None] | None, within_s: floa
         log.exception("the %s failed while stopping", name)
 
 
-def bot_commands() -> list[BotCommand]:
-    """The command menu registered with setMyCommands."""
-    return [BotCommand(name, description) for name, description in texts.COMMANDS]
-
-
 def build_application(
     config: Config,
     store: Store,
@@ -189,8 +186,10 @@ def build_application(
     *,
     token: str | None = None,
     running: bool = False,
+    clock: Callable[[], datetime] = utcnow,
 ) -> BotApplication:
-    """The Application with every handler; `running` adds the pipeline and its jobs."""
+    """The Application with every handler; `running` adds the pipeline and its jobs. The
+    handlers' service reads the time from `clock` (tests pass one they move)."""
     wiring = Wiring(config, store, fetcher)
     timeout = config.telegram.request_timeout_s
     application = (
@@ -207,7 +206,7 @@ def build_application(
         .post_shutdown(wiring.post_shutdown)
         .build()
     )
-    application.bot_data.service = Service(store, fetcher, config)
+    application.bot_data.service = Service(store, fetcher, config, clock)
     application.bot_data.compactor = Compactor(store, config.storage)
     for group, handlers in build_handlers().items():
         application.add_handlers(handlers, group=group)

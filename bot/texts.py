@@ -7,46 +7,88 @@ that the caller has already escaped (see `bot.core.render.escape`). Nothing here
 
 from __future__ import annotations
 
-# (command, one-line description): the /help text and the setMyCommands menu come from this.
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", "register this chat and show what to do next"),
-    ("help", "list every command"),
-    ("subscribe", "subscribe to the default feeds, or to a feed URL or catalogue name"),
-    ("unsubscribe", "unsubscribe from a feed by name, or from all feeds"),
-    ("feeds", "this chat's feeds and their health, with remove buttons"),
-    ("latest", "the newest stories from this chat's feeds: /latest [N]"),
-    ("topic", "search every feed for stories on a topic: /topic <query>"),
-    ("follow", "get stories matching a topic pushed here: /follow <query>"),
-    ("unfollow", "stop following a topic, or all topics: /unfollow [query|all]"),
-    ("topics", "the topics this chat follows"),
-    ("digest", "when stories arrive: /digest instant | daily HH:MM[,HH:MM] | off"),
-    ("timezone", "the time zone for digest times: /timezone Europe/Berlin"),
-    ("settings", "summary length, link previews and digest mode"),
-    ("manage", "change a channel or group you administer from this private chat"),
-    ("stats", "bot statistics (bot admins only)"),
+from typing import NamedTuple
+
+# Who sees a command in Telegram's command menu (setMyCommands scopes, see bot.tg.startup).
+PRIVATE = "private"  # any private chat
+GROUP = "group"  # every member of a group
+GROUP_ADMIN = "group_admin"  # a group's administrators
+BOT_ADMIN = "bot_admin"  # the bot's administrators ([telegram] admins), in their private chat
+EVERYONE = frozenset({PRIVATE, GROUP, GROUP_ADMIN, BOT_ADMIN})
+CHANGERS = frozenset({PRIVATE, GROUP_ADMIN, BOT_ADMIN})  # those who may change a chat
+PRIVATE_ONLY = frozenset({PRIVATE, BOT_ADMIN})
+
+
+class Command(NamedTuple):
+    """One command: the menus, /help and the README's table all come from (or are checked
+    against) `COMMANDS`."""
+
+    name: str
+    description: str  # the menu's line: short (a phone shows about 40 characters)
+    usage: str  # its arguments, as /help and the README show them
+    audience: frozenset[str]
+
+
+_DIGEST_USAGE = "instant|daily HH:MM[,HH:MM]|off"
+COMMANDS: tuple[Command, ...] = (
+    Command("start", "what I do and how to begin", "", PRIVATE_ONLY),
+    Command("help", "every command, one line each", "", EVERYONE),
+    Command("subscribe", "add the suggested feeds or any feed", "[URL or name]", CHANGERS),
+    Command("unsubscribe", "stop a feed, or all of them", "name|all", CHANGERS),
+    Command("feeds", "this chat's feeds and their health", "", EVERYONE),
+    Command("latest", "the newest stories", "[N]", EVERYONE),
+    Command("topic", "search the stories of the last week", "<query>", EVERYONE),
+    Command("follow", "get a topic's stories from every feed", "<query>", CHANGERS),
+    Command("unfollow", "stop following a topic, or all", "query|all", CHANGERS),
+    Command("topics", "the topics this chat follows", "", EVERYONE),
+    Command("digest", "stories as they come, daily, or off", _DIGEST_USAGE, CHANGERS),
+    Command("timezone", "the time zone for digest times", "<IANA name>", CHANGERS),
+    Command("settings", "summary length, previews, digest", "", CHANGERS),
+    Command("manage", "change a channel or group you run", "[@channel]", PRIVATE_ONLY),
+    Command("stats", "bot statistics", "", frozenset({BOT_ADMIN})),
 )
+
+
+def menu(audience: str) -> tuple[Command, ...]:
+    """The commands in the menu of `audience` (PRIVATE, GROUP, GROUP_ADMIN or BOT_ADMIN)."""
+    return tuple(c for c in COMMANDS if audience in c.audience)
 
 
 def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-HELP = (
-    "<b>Commands</b>\n"
-    + "\n".join(f"/{name} – {_html(text)}" for name, text in COMMANDS)
-    + "\n\n<b>Topic queries</b>\n"
+def _help_lines(commands: tuple[Command, ...]) -> str:
+    return "\n".join(
+        f"/{c.name}{' ' + _html(c.usage) if c.usage else ''} – {_html(c.description)}"
+        for c in commands
+    )
+
+
+_QUERY_HELP = (
+    "\n\n<b>Topic queries</b>\n"
     "Words match their inflections: <code>syria</code> finds Syria, Syrian and Syria's.\n"
     '<code>"exact phrase"</code>, <code>-exclude</code> and <code>a OR b</code> work too.'
 )
 
-START = (
-    "Hello! I turn news feeds into short summaries in this chat.\n\n"
-    "• /subscribe adds the default feeds, or <code>/subscribe &lt;feed URL&gt;</code> one feed.\n"
-    "• /latest shows the newest stories, <code>/topic &lt;query&gt;</code> searches them.\n"
-    "• <code>/follow &lt;query&gt;</code> pushes stories on a topic from every feed.\n"
-    "• In a private chat, you can also just send me a link to a site or feed.\n\n"
-    "/help lists every command."
-)
+
+def help_text(audience: str = PRIVATE) -> str:
+    """/help: the commands of the menu `audience` sees; in a group (GROUP or GROUP_ADMIN), the
+    members' commands, then those only its administrators may use."""
+    if audience not in (GROUP, GROUP_ADMIN):
+        return "<b>Commands</b>\n" + _help_lines(menu(audience)) + _QUERY_HELP
+    members = menu(GROUP)
+    admins = tuple(c for c in menu(GROUP_ADMIN) if c not in members)
+    return (
+        "<b>Commands</b>\n"
+        + _help_lines(members)
+        + "\n\n<b>For the group's administrators</b>\n"
+        + _help_lines(admins)
+        + _QUERY_HELP
+    )
+
+
+HELP = help_text()
 
 UNKNOWN_COMMAND = "I don't know that command. /help lists the ones I know."
 ERROR = "Something went wrong; it has been logged."
@@ -288,3 +330,51 @@ QUIET_USAGE = (
     "arrive then are held and sent together when the quiet hours end. "
     "<code>/quiet off</code> ends them."
 )
+
+# First steps: the bot's profile, the menus, /start and deep links, a group's greeting
+BOT_DESCRIPTION = (
+    "I turn news feeds into short summaries and send them to your chat: each story as it "
+    "comes, or a daily digest. Take the feeds I suggest or add any site's feed, search the "
+    "news of the last week, and follow a topic to get its stories from every feed. I work in "
+    "private chats, groups and channels."
+)
+BOT_SHORT_DESCRIPTION = (
+    "Short summaries of news feeds, as they come or in a daily digest. Search and follow topics."
+)
+START = (
+    "Hello! I turn news feeds into short summaries in this chat.\n\n"
+    "{feeds}\n"
+    "• /latest shows the newest stories, <code>/topic &lt;query&gt;</code> searches them.\n"
+    "• Follow a topic below, or <code>/follow &lt;query&gt;</code>: its stories come from "
+    "every feed.\n"
+    "• In a private chat, you can also just send me a link to a site or feed.\n\n"
+    "/help lists every command."
+)
+START_FEEDS = (
+    "• Suggested feeds: {names}. Tap Subscribe to get them here, or send "
+    "<code>/subscribe &lt;feed URL&gt;</code> for any other."
+)
+START_MORE_FEEDS = " and {count} more"
+START_NO_FEEDS = "• <code>/subscribe &lt;feed URL&gt;</code> adds a feed."
+START_SUBSCRIBE_BUTTON = "Subscribe to the suggested feeds"
+START_FOLLOW_BUTTON = "Follow {topic}"
+START_TOPICS = ("climate", "elections", "football")  # example topics under /start
+START_LINK_UNKNOWN = "\n\n<i>I did not understand the link that brought you here.</i>"
+GROUP_GREETING = (
+    "Hello! I post short summaries of news feeds here. The group's administrators choose "
+    "the feeds and settings (/subscribe, /digest, /settings); anyone may use /latest and "
+    "/topic. /help lists the commands."
+)
+
+# Asking before removing, and undo
+CONFIRM_UNSUBSCRIBE_ALL = "Unsubscribe this chat from all {count} feed(s)?"
+CONFIRM_UNFOLLOW_ALL = "Stop following all {count} topic(s) in this chat?"
+CONFIRM_REMOVE_FEED = "Unsubscribe this chat from <b>{name}</b>?"
+YES_BUTTON = "Yes, remove"
+CANCEL_BUTTON = "Cancel"
+UNDO_BUTTON = "Undo"
+NOTHING_CHANGED = "Nothing was removed."
+NOTHING_TO_REMOVE = "There is nothing left to remove."
+UNDO_EXPIRED = "Too late to undo: that was more than a minute ago."
+UNDONE_FEEDS = "Undone: {count} feed(s) are back. /feeds lists them."
+UNDONE_TOPICS = "Undone: {count} topic(s) are followed again. /topics lists them."

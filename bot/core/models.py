@@ -109,3 +109,31 @@ class ChatTarget:
     managed: bool = False  # True: a group or channel changed from its admin's private chat
     change: bool = False  # the command changes it (else it only shows it)
     kind: str = ""  # set when it was named by @username (it may not be in the store yet)
+
+
+@dataclass(frozen=True)
+class KeptSubscription:
+    """A subscription as it was removed, to be put back exactly on undo."""
+
+    feed_id: int
+    created_at: datetime  # kept: stories that came in the meantime are still delivered
+    thread_id: int | None = None
+
+
+@dataclass(frozen=True)
+class KeptTopic:
+    """A followed topic as it was removed, to be put back exactly on undo."""
+
+    query: str
+    created_at: datetime
+    thread_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What one confirmed removal took from a chat, and when."""
+
+    chat_id: int
+    at: datetime
+    feeds: tuple[KeptSubscription, ...] = ()
+    topics: tuple[KeptTopic, ...] = ()

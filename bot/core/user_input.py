@@ -49,3 +49,24 @@ def normalise_url(value: str) -> str:
 def shown_url(url: str) -> str:
     """A URL for a reply: escaped, and cut to 200 characters so the reply always fits."""
     return escape(url if len(url) <= 200 else url[:199] + "…")
+
+
+_PAYLOAD_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what Telegram lets a t.me ?start= carry
+
+
+def start_link(payload: str) -> tuple[str, str] | None:
+    """A `/start <payload>` deep link as ("subscribe", catalogue name) or ("topic", query);
+    None when it is neither.
+
+    A topic query spells spaces as `_` (a payload has no spaces): `topic-climate_deal` is
+    `climate deal`, `topic-syria_-football` is `syria -football`.
+    """
+    if not _PAYLOAD_RE.fullmatch(payload):
+        return None
+    kind, _, rest = payload.partition("-")
+    if kind == "subscribe" and rest:
+        return kind, rest
+    words = rest.replace("_", " ").split()
+    if kind == "topic" and words:
+        return kind, " ".join(words)
+    return None

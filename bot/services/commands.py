@@ -18,11 +18,12 @@ from bot import texts
 from bot.clock import utcnow
 from bot.config import MAX_SUMMARY_SENTENCES, CatalogueFeed, Config
 from bot.core.feeds import ParsedFeed, canonical_url, parse_feed
-from bot.core.models import ChatSettings, Feed, RemovedChat
+from bot.core.models import ChatSettings, Feed, Removal, RemovedChat
 from bot.core.ratelimit import RateLimiter
 from bot.core.render import StoryView, escape
 from bot.core.schedule import parse_digest_args, resolve_timezone
 from bot.core.topic_query import TopicQuery, canonical, parse_topic_query
+from bot.core.undo import UndoBook
 from bot.core.user_input import looks_like_url, normalise_url, shown_url
 from bot.errors import FeedError, FetchError, UserError
 from bot.services.ports import Fetcher
@@ -45,6 +46,7 @@ TOPIC_WINDOW_DAYS = 7
 FETCH_BURST = 10
 MANAGE_CANDIDATES = 20  # chats /manage checks with Telegram, newest first
 FETCH_REFILL_PER_S = 1 / 30
+UNDO_WINDOW = timedelta(minutes=1)  # how long a confirmed removal can be undone
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class Service:
         self.config = config
         self.clock = clock
         self.fetch_limiter = RateLimiter(FETCH_BURST, FETCH_REFILL_PER_S)
+        self.undo_book = UndoBook(UNDO_WINDOW)  # in memory: see bot.core.undo for why
 
     # Chats and settings
 
@@ -192,7 +195,8 @@ class Service:
         names = ", ".join(escape(f.name) for f in self.config.feeds)
         return f" ({names})" if names else ""
 
-    def _catalogue(self, name: str) -> CatalogueFeed | None:
+    def catalogue(self, name: str) -> CatalogueFeed | None:
+        """The catalogue feed of this name (case-insensitive), if any."""
         wanted = name.strip().lower()
         return next((f for f in self.config.feeds if f.name.lower() == wanted), None)
 
@@ -231,7 +235,7 @@ class Service:
 
         Every fetch this makes counts against `user_id`'s (else the chat's) fetch budget.
         """
-        catalogued = self._catalogue(value)
+        catalogued = self.catalogue(value)
         if catalogued is not None:
             feed_id = await self.store.write(
                 feed_queries.add_feed,
@@ -301,22 +305,49 @@ class Service:
         except FeedError:
             raise UserError(texts.NOT_A_FEED.format(url=shown_url(url))) from None
 
-    async def unsubscribe(self, chat_id: int, value: str) -> tuple[str, int]:
-        """Unsubscribe by name, URL or id, or `all`; (removed name, count removed)."""
-        if value.strip().lower() == "all":
-            count = await self.store.write(chat_queries.remove_all_subscriptions, chat_id)
-            return "all", count
+    async def unsubscribe(self, chat_id: int, value: str) -> str:
+        """Unsubscribe from one feed by name, URL or id; its name. (`all` asks first: see
+        `remove_feeds`.)"""
         feeds = await self.list_feeds(chat_id)
         wanted = value.strip().lower()
         for feed in feeds:
             if wanted in {feed.name.lower(), feed.url.lower(), str(feed.id)}:
                 await self.store.write(chat_queries.remove_subscription, chat_id, feed.id)
-                return feed.name, 1
+                return feed.name
         raise UserError(texts.NOT_SUBSCRIBED.format(name=escape(value[:200])))
 
-    async def unsubscribe_id(self, chat_id: int, feed_id: int) -> bool:
-        """Unsubscribe from one feed by id (the /feeds remove buttons)."""
-        return await self.store.write(chat_queries.remove_subscription, chat_id, feed_id)
+    # Confirmed removals, undoable for a minute
+
+    async def remove_feeds(self, chat_id: int, feed_id: int | None = None) -> tuple[int, str]:
+        """Unsubscribe from one feed (None: from all), once confirmed; (how many, the token
+        of its undo)."""
+        kept = await self.store.write(chat_queries.take_subscriptions, chat_id, feed_id)
+        if not kept:
+            raise UserError(texts.NOTHING_TO_REMOVE)
+        removal = Removal(chat_id, self.clock(), feeds=tuple(kept))
+        return len(kept), self.undo_book.keep(removal)
+
+    async def remove_topics(self, chat_id: int) -> tuple[int, str]:
+        """Stop following every topic, once confirmed; (how many, the token of its undo)."""
+        kept = await self.store.write(chat_queries.take_topics, chat_id)
+        if not kept:
+            raise UserError(texts.NOTHING_TO_REMOVE)
+        return len(kept), self.undo_book.keep(Removal(chat_id, self.clock(), topics=tuple(kept)))
+
+    async def undo(self, chat_id: int, token: str) -> tuple[Removal, int]:
+        """Put back what the removal under `token` took, when asked within `UNDO_WINDOW` of
+        it (by this service's clock, now); (the removal, how many came back)."""
+        removal = self.undo_book.take(token, chat_id, self.clock())
+        if removal is None:
+            raise UserError(texts.UNDO_EXPIRED)
+        limits = self.config.telegram
+        restored = await self.store.write(
+            chat_queries.restore_removal,
+            removal,
+            limits.max_feeds_per_chat,
+            limits.max_topics_per_chat,
+        )
+        return removal, restored
 
     async def list_feeds(self, chat_id: int) -> list[FeedInfo]:
         """The chat's feeds with their health."""
@@ -405,14 +436,13 @@ class Service:
             raise UserError(texts.ALREADY_FOLLOWING.format(query=escape(query)))
         return query
 
-    async def unfollow(self, chat_id: int, query_text: str) -> tuple[str, int]:
-        """Stop following a topic, or `all`; (query, count removed)."""
-        if query_text.strip().lower() == "all":
-            return "all", await self.store.write(chat_queries.remove_all_topics, chat_id)
+    async def unfollow(self, chat_id: int, query_text: str) -> str:
+        """Stop following one topic; its canonical spelling. (`all` asks first: see
+        `remove_topics`.)"""
         query = canonical(parse_topic_query(query_text))
         if not await self.store.write(chat_queries.remove_topic, chat_id, query):
             raise UserError(texts.NOT_FOLLOWING.format(query=escape(query)))
-        return query, 1
+        return query
 
     async def topics(self, chat_id: int) -> list[str]:
         """The topics the chat follows."""

@@ -11,7 +11,14 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, delete, func, select, update
 
-from bot.core.models import ChatSettings, Feed, RemovedChat
+from bot.core.models import (
+    ChatSettings,
+    Feed,
+    KeptSubscription,
+    KeptTopic,
+    Removal,
+    RemovedChat,
+)
 from bot.store.feeds import add_feed
 from bot.store.schema import chats, deliveries, feeds, managers, subscriptions, topics
 from bot.store.sql import insert_ignore, upsert
@@ -148,10 +155,41 @@ def remove_subscription(conn: Connection, chat_id: int, feed_id: int) -> bool:
     return conn.execute(stmt).rowcount > 0
 
 
-def remove_all_subscriptions(conn: Connection, chat_id: int) -> int:
-    """Unsubscribe the chat from every feed; how many there were."""
-    stmt = delete(subscriptions).where(subscriptions.c.chat_id == chat_id)
-    return int(conn.execute(stmt).rowcount)
+def take_subscriptions(
+    conn: Connection, chat_id: int, feed_id: int | None = None
+) -> list[KeptSubscription]:
+    """Unsubscribe the chat from one feed (None: from every feed); the rows removed, as they
+    were, for an undo."""
+    where = [subscriptions.c.chat_id == chat_id]
+    if feed_id is not None:
+        where.append(subscriptions.c.feed_id == feed_id)
+    columns = (subscriptions.c.feed_id, subscriptions.c.created_at, subscriptions.c.thread_id)
+    rows = conn.execute(select(*columns).where(*where).order_by(subscriptions.c.feed_id)).all()
+    conn.execute(delete(subscriptions).where(*where))
+    return [KeptSubscription(r.feed_id, r.created_at, r.thread_id) for r in rows]
+
+
+def restore_removal(conn: Connection, removal: Removal, feed_limit: int, topic_limit: int) -> int:
+    """Put back what `removal` took, as it was (made when, sent to which forum topic), up to
+    the chat's limits and skipping what it has again; how many came back."""
+    chat_id = removal.chat_id
+    lock_chat(conn, chat_id)
+    wanted = [kept.feed_id for kept in removal.feeds]
+    alive = set(conn.execute(select(feeds.c.id).where(feeds.c.id.in_(wanted))).scalars())
+    restored = 0
+    for kept in removal.feeds:
+        if kept.feed_id not in alive or count_subscriptions(conn, chat_id) >= feed_limit:
+            continue
+        values = {"chat_id": chat_id, "feed_id": kept.feed_id, "created_at": kept.created_at}
+        values["thread_id"] = kept.thread_id
+        restored += insert_ignore(conn, subscriptions, values, ["chat_id", "feed_id"])
+    for topic in removal.topics:
+        if len(list_topics(conn, chat_id)) >= topic_limit:
+            break
+        values = {"chat_id": chat_id, "query": topic.query, "created_at": topic.created_at}
+        values["thread_id"] = topic.thread_id
+        restored += insert_ignore(conn, topics, values, ["chat_id", "query"])
+    return restored
 
 
 def list_subscriptions(conn: Connection, chat_id: int) -> list[Feed]:
@@ -197,9 +235,13 @@ def remove_topic(conn: Connection, chat_id: int, query: str) -> bool:
     return conn.execute(stmt).rowcount > 0
 
 
-def remove_all_topics(conn: Connection, chat_id: int) -> int:
-    """Stop following every topic; how many there were."""
-    return int(conn.execute(delete(topics).where(topics.c.chat_id == chat_id)).rowcount)
+def take_topics(conn: Connection, chat_id: int) -> list[KeptTopic]:
+    """Stop following every topic; the rows removed, as they were, for an undo."""
+    columns = (topics.c.query, topics.c.created_at, topics.c.thread_id)
+    stmt = select(*columns).where(topics.c.chat_id == chat_id).order_by(topics.c.id)
+    rows = conn.execute(stmt).all()
+    conn.execute(delete(topics).where(topics.c.chat_id == chat_id))
+    return [KeptTopic(r.query, r.created_at, r.thread_id) for r in rows]
 
 
 def list_topics(conn: Connection, chat_id: int) -> list[str]:

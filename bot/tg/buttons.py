@@ -1,4 +1,5 @@
-"""Telegram inline-button handlers: paging, Follow, Subscribe, Remove and the settings.
+"""Telegram inline-button handlers: paging, Follow, Subscribe, Remove (asked first, then
+undoable for a minute) and the settings.
 
 Every button's data is built, matched and read back by `bot.tg.callback_data`; a button no
 handler knows (an older version's, or forged) gets one sentence.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
@@ -22,12 +23,15 @@ from bot.tg.replies import Context, edit, reply, replying, update_user_id
 from bot.tg.sender import digest_buttons
 from bot.tg.views import (
     URL_REF,
+    confirm_keyboard,
     feeds_view,
     latest_view,
     link_previews,
     query_from_ref,
     settings_view,
+    subscribed_defaults_text,
     topic_view,
+    undo_row,
 )
 
 
@@ -97,14 +101,81 @@ async def subscribe_button(update: Update, context: Context) -> None:
 
 @replying
 @acts_on_chat(change=True)
-async def unsubscribe_button(update: Update, context: Context) -> None:
-    """Remove under /feeds: `unsub:<feed id>`."""
-    query, data = _callback(update)
-    service = context.service
-    await service.unsubscribe_id(target_id(update, context), callback_data.read_unsubscribe(data))
+async def defaults_button(update: Update, context: Context) -> None:
+    """Subscribe to the suggested feeds, under /start: `subdef@<chat id>`."""
+    query, _ = _callback(update)
+    names = await context.service.subscribe_defaults(
+        target_id(update, context), target_thread(update, context)
+    )
     await query.answer(texts.DONE)
-    messages, markup = await feeds_view(service, target_id(update, context))
+    await reply(update, context, subscribed_defaults_text(names))
+
+
+@replying
+@acts_on_chat(change=True)
+async def unsubscribe_button(update: Update, context: Context) -> None:
+    """Remove under /feeds: `unsub:<feed id>`; asks first, editing the list into the question."""
+    query, data = _callback(update)
+    feed_id, chat_id = callback_data.read_unsubscribe(data), target_id(update, context)
+    feeds = await context.service.list_feeds(chat_id)
+    feed = next((f for f in feeds if f.id == feed_id), None)
+    if feed is None:
+        raise UserError(texts.NOTHING_TO_REMOVE)
+    await query.answer()
+    question = texts.CONFIRM_REMOVE_FEED.format(name=render.escape(feed.name))
+    await edit(update, context, [question], confirm_keyboard(data, chat_id))
+
+
+@replying
+@acts_on_chat(change=True)
+async def confirm_button(update: Update, context: Context) -> None:
+    """Yes under a question before removing: remove, say what went, offer Undo for a minute."""
+    query, data = _callback(update)
+    action, feed_id = callback_data.read_confirm(data)
+    service, chat_id = context.service, target_id(update, context)
+    if action == "unfollowall":
+        count, token = await service.remove_topics(chat_id)
+        text = texts.UNFOLLOWED_ALL.format(count=count)
+    elif action == "unsuball":
+        count, token = await service.remove_feeds(chat_id)
+        text = texts.UNSUBSCRIBED_ALL.format(count=count)
+    else:
+        names = {f.id: f.name for f in await service.list_feeds(chat_id)}
+        count, token = await service.remove_feeds(chat_id, feed_id)
+        text = texts.UNSUBSCRIBED.format(name=render.escape(names.get(feed_id or 0, "")))
+    await query.answer(texts.DONE)
+    if action != "unsub":
+        await edit(update, context, [text], InlineKeyboardMarkup([undo_row(token, chat_id)]))
+        return
+    messages, markup = await feeds_view(service, chat_id)  # the list again, without it
+    rows = [undo_row(token, chat_id), *markup.inline_keyboard]
+    messages = [f"{text}\n\n{messages[0]}", *messages[1:]]
+    await edit(update, context, messages, InlineKeyboardMarkup(rows))
+
+
+@replying
+@acts_on_chat(change=True)
+async def cancel_button(update: Update, context: Context) -> None:
+    """Cancel under a question before removing: back to /feeds, or say nothing was removed."""
+    query, data = _callback(update)
+    await query.answer()
+    if not callback_data.read_cancel(data):
+        await edit(update, context, [texts.NOTHING_CHANGED], None)
+        return
+    messages, markup = await feeds_view(context.service, target_id(update, context))
     await edit(update, context, messages, markup if markup.inline_keyboard else None)
+
+
+@replying
+@acts_on_chat(change=True)
+async def undo_button(update: Update, context: Context) -> None:
+    """Undo under what a Yes removed: put it back, if pressed within a minute of it."""
+    query, data = _callback(update)
+    chat_id = target_id(update, context)
+    removal, count = await context.service.undo(chat_id, callback_data.read_undo(data))
+    await query.answer(texts.DONE)
+    text = texts.UNDONE_FEEDS if removal.feeds else texts.UNDONE_TOPICS
+    await edit(update, context, [text.format(count=count)], None)
 
 
 @replying
@@ -179,7 +250,11 @@ def button_handlers() -> list[BaseHandler[Update, Any, Any]]:
         CallbackQueryHandler(topic_button, pattern=callback_data.TOPIC),
         CallbackQueryHandler(follow_button, pattern=callback_data.FOLLOW),
         CallbackQueryHandler(subscribe_button, pattern=callback_data.SUBSCRIBE),
+        CallbackQueryHandler(defaults_button, pattern=callback_data.DEFAULTS),
         CallbackQueryHandler(unsubscribe_button, pattern=callback_data.UNSUBSCRIBE),
+        CallbackQueryHandler(confirm_button, pattern=callback_data.CONFIRM),
+        CallbackQueryHandler(cancel_button, pattern=callback_data.CANCEL),
+        CallbackQueryHandler(undo_button, pattern=callback_data.UNDO),
         CallbackQueryHandler(settings_button, pattern=callback_data.SETTING),
         CallbackQueryHandler(manage_button, pattern=callback_data.MANAGE),
         CallbackQueryHandler(digest_button, pattern=callback_data.DIGEST),

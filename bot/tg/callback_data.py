@@ -8,14 +8,19 @@ value: a forged or stale button is a `UserError` "This button has expired", neve
 - `topic:<page>:<ref>`: Prev/Next under /topic, and the Search button under plain text
 - `follow:<ref>`: Follow under /topic
 - `sub:<key>`: Subscribe under a link sent as text (the URL is kept in the store under `key`)
-- `unsub:<feed id>`: Remove under /feeds
+- `subdef`: Subscribe to the suggested (default) feeds, under /start
+- `unsub:<feed id>`: Remove under /feeds (asks first)
+- `yes:unsub:<feed id>`, `yes:unsuball`, `yes:unfollowall`: Yes under a question before removing
+- `no:feeds`, `no:all`: Cancel under it (back to /feeds, or nothing removed)
+- `undo:<token>`: Undo under what a Yes removed (the removal is kept under `token` a minute)
 - `set:<name>:<value>`: the /settings buttons
 - `manage:<chat id>`: a chat picked under /manage (`manage:0`: the private chat again)
 - `dg:f:<page>` / `dg:s:0`: a digest message shown with its full summaries (that page) or as
   its compact list again (the stories are the message's own deliveries)
 
-`unsub:` and `set:` carry `@<chat id>` of the chat their view was built for: pressed after
-/manage switched to another chat, they are refused instead of changing that one.
+`subdef`, `unsub:`, `yes:`, `no:`, `undo:` and `set:` carry `@<chat id>` of the chat their
+view was built for:
+pressed after /manage switched to another chat, they are refused instead of changing that one.
 
 A topic `ref` is `q<query>` when the query fits, else `h<key>` of the query kept in the store.
 """
@@ -41,6 +46,11 @@ FOLLOW = r"^follow:"
 SUBSCRIBE = r"^sub:[0-9a-f]{16}$"
 _FOR_CHAT = r"(@-?\d{1,14})?"
 UNSUBSCRIBE = rf"^unsub:\d+{_FOR_CHAT}$"
+DEFAULTS = rf"^subdef{_FOR_CHAT}$"
+REMOVE_ALL = ("unsuball", "unfollowall")
+CONFIRM = rf"^yes:(unsuball|unfollowall|unsub:\d+){_FOR_CHAT}$"
+CANCEL = rf"^no:(feeds|all){_FOR_CHAT}$"
+UNDO = rf"^undo:[0-9a-f]{{8}}{_FOR_CHAT}$"
 SETTING = rf"^set:\w+:\w+{_FOR_CHAT}$"
 MANAGE = r"^manage:-?\d+$"
 DIGEST = r"^dg:[fs]:\d+$"
@@ -75,9 +85,29 @@ def subscribe(key: str) -> str:
     return f"sub:{key}"
 
 
+def defaults(chat_id: int) -> str:
+    """`subdef@<chat id>`."""
+    return _for_chat("subdef", chat_id)
+
+
 def unsubscribe(feed_id: int, chat_id: int | None = None) -> str:
     """`unsub:<feed id>[@<chat id>]`."""
     return _for_chat(f"unsub:{feed_id}", chat_id)
+
+
+def confirm(action: str, chat_id: int) -> str:
+    """`yes:<action>@<chat id>`: `unsub:<feed id>`, `unsuball` or `unfollowall`."""
+    return _for_chat(f"yes:{action}", chat_id)
+
+
+def cancel(back_to_feeds: bool, chat_id: int) -> str:
+    """`no:feeds@<chat id>` (back to /feeds) or `no:all@<chat id>`."""
+    return _for_chat(f"no:{'feeds' if back_to_feeds else 'all'}", chat_id)
+
+
+def undo(token: str, chat_id: int) -> str:
+    """`undo:<token>@<chat id>`."""
+    return _for_chat(f"undo:{token}", chat_id)
 
 
 def setting(name: str, value: str | int, chat_id: int | None = None) -> str:
@@ -117,8 +147,14 @@ def read_digest_view(data: str) -> tuple[bool, int]:
 
 
 def inline_ref(query: str) -> str | None:
-    """`q<query>` when the query is short enough to ride in a button, else None."""
-    return "q" + query if len(query.encode()) <= INLINE_QUERY_BYTES else None
+    """`q<query>` when the query is short enough to ride in a button, else None.
+
+    Nor does a query with an `@` ride: `@<digits>` at the end of any button's data is read as
+    the chat it was made for (`split_chat`), so `syria@2024` would be cut to `syria`.
+    """
+    if "@" in query or len(query.encode()) > INLINE_QUERY_BYTES:
+        return None
+    return "q" + query
 
 
 def stored_ref(key: str) -> str:
@@ -151,6 +187,27 @@ def read_subscribe(data: str) -> str:
 def read_unsubscribe(data: str) -> int:
     """The feed id of an `unsub:` button."""
     return _number(_parts(data, 2)[1], 1, MAX_ID)
+
+
+def read_confirm(data: str) -> tuple[str, int | None]:
+    """(action, feed id) of a `yes:` button: ("unsub", id), or ("unsuball" | "unfollowall",
+    None)."""
+    action = _parts(data, 2)[1]
+    if action in REMOVE_ALL:
+        return action, None
+    if action.startswith("unsub:"):
+        return "unsub", read_unsubscribe(action)
+    raise UserError(texts.BUTTON_EXPIRED)
+
+
+def read_cancel(data: str) -> bool:
+    """Whether a `no:` button goes back to /feeds."""
+    return _parts(data, 2)[1] == "feeds"
+
+
+def read_undo(data: str) -> str:
+    """The token of an `undo:` button."""
+    return _parts(data, 2)[1]
 
 
 def read_setting(data: str) -> tuple[str, int | bool | str]:

@@ -2,9 +2,9 @@
 
 When someone makes the bot an administrator of a channel (or adds it to a group), the chat is
 recorded with who did it, and that person is told in private that it can be managed from
-there. When the bot is removed, or a channel takes its right to post, the chat is marked
-inactive, its pending deliveries are cancelled (counted and logged), and that person is told
-once.
+there; a group also gets one short greeting saying who may change what. When the bot is
+removed, or a channel takes its right to post, the chat is marked inactive, its pending
+deliveries are cancelled (counted and logged), and that person is told once.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 
 from telegram import ChatMemberUpdated, Update
-from telegram.constants import ChatMemberStatus, ChatType
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import TelegramError
 
 from bot import texts
 from bot.core import render
@@ -22,6 +23,7 @@ from bot.tg.replies import Context
 log = logging.getLogger(__name__)
 
 _GONE = frozenset({ChatMemberStatus.LEFT, ChatMemberStatus.BANNED})
+_GROUPS = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
 
 
 async def track_chat(update: Update, context: Context) -> None:
@@ -60,6 +62,18 @@ async def my_chat_member_command(update: Update, context: Context) -> None:
     newly = old.status in _GONE or not bot_may_post(old, chat.type)
     if adder is not None and newly and new.status == ChatMemberStatus.ADMINISTRATOR:
         await tell(context, adder, texts.MANAGE_ADDED.format(title=render.escape(title)))
+    if old.status in _GONE and chat.type in _GROUPS:
+        await _greet(context, chat.id)
+
+
+async def _greet(context: Context, chat_id: int) -> None:
+    """Say once, in a group the bot was just added to, who may change what. Only an
+    addition greets (a promotion or a lifted restriction does not), and never a channel:
+    its readers get nothing posted unasked."""
+    try:
+        await context.bot.send_message(chat_id, texts.GROUP_GREETING, parse_mode=ParseMode.HTML)
+    except TelegramError as exc:  # the bot may not post here after all: nothing to greet
+        log.info("could not greet group %s: %s", chat_id, exc)
 
 
 async def _removed(context: Context, change: ChatMemberUpdated) -> None:

@@ -10,7 +10,6 @@ use /latest and /topic.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -20,9 +19,9 @@ from bot import texts
 from bot.core import render
 from bot.core.netguard import MAX_URL_CHARS
 from bot.core.topic_query import parse_topic_query
-from bot.core.user_input import find_link
+from bot.core.user_input import find_link, start_link
 from bot.errors import UserError
-from bot.services.commands import LATEST_DEFAULT, LATEST_MAX, TOPIC_WINDOW_DAYS, Service
+from bot.services.commands import LATEST_DEFAULT, LATEST_MAX, TOPIC_WINDOW_DAYS
 from bot.tg import callback_data
 from bot.tg.manage import (
     acts_on_chat,
@@ -35,13 +34,16 @@ from bot.tg.manage import (
 from bot.tg.replies import Callback, Context, reply, replying, send, update_user_id
 from bot.tg.views import (
     URL_REF,
+    confirm_keyboard,
     digest_text,
     feeds_view,
     latest_view,
     link_previews,
     manage_view,
     settings_view,
+    start_view,
     stats_text,
+    subscribed_defaults_text,
     topic_view,
     topics_messages,
 )
@@ -61,18 +63,37 @@ def _required_text(context: Context, usage: str) -> str:
 
 @replying
 async def start_command(update: Update, context: Context) -> None:
-    """/start: register the chat (active again), greet, say what to do next."""
+    """/start [payload]: register the chat (active again), greet with the suggested feeds and
+    example topics; a deep link (`subscribe-<name>`, `topic-<query>`) does what it says."""
     chat = update.effective_chat
     assert chat is not None
     title = chat.title or chat.full_name or ""
     await context.service.register_chat(chat.id, chat.type, title, activate=True)
-    await reply(update, context, texts.START)
+    args = _args(context)
+    link = start_link(args[0]) if len(args) == 1 else None
+    if link is not None and link[0] == "subscribe" and context.service.catalogue(link[1]):
+        context.args = [link[1]]  # as `/subscribe <name>`, with its checks (admins in groups)
+        await subscribe_command(update, context)
+        return
+    if link is not None and link[0] == "topic":
+        await _show_topic(update, context, link[1])
+        return
+    text, markup = start_view(context.service.config.feeds, chat.id)
+    await reply(update, context, text + (texts.START_LINK_UNKNOWN if args else ""), markup=markup)
 
 
 @replying
 async def help_command(update: Update, context: Context) -> None:
-    """/help: every command with one line."""
-    await reply(update, context, texts.HELP)
+    """/help: the commands of this chat's menu, one line each (in a group, the members' and
+    then the administrators'; for a bot admin, /stats too)."""
+    chat = update.effective_chat
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        audience = texts.GROUP
+    elif context.service.is_bot_admin(update_user_id(update)):
+        audience = texts.BOT_ADMIN
+    else:
+        audience = texts.PRIVATE
+    await reply(update, context, texts.help_text(audience))
 
 
 @replying
@@ -84,9 +105,7 @@ async def subscribe_command(update: Update, context: Context) -> None:
         names = await service.subscribe_defaults(
             target_id(update, context), target_thread(update, context)
         )
-        text = texts.SUBSCRIBED_DEFAULTS.format(
-            count=len(names), names=render.escape(", ".join(names))
-        )
+        text = subscribed_defaults_text(names)
     else:
         title = await service.subscribe(
             target_id(update, context),
@@ -101,27 +120,25 @@ async def subscribe_command(update: Update, context: Context) -> None:
 @replying
 @acts_on_chat(change=True)
 async def unsubscribe_command(update: Update, context: Context) -> None:
-    """/unsubscribe name|URL|all."""
-    replies = (texts.UNSUBSCRIBE_USAGE, texts.UNSUBSCRIBED_ALL, texts.UNSUBSCRIBED)
-    await _remove(update, context, Service.unsubscribe, replies)
+    """/unsubscribe name|URL|all (all asks first)."""
+    name = _required_text(context, texts.UNSUBSCRIBE_USAGE)
+    chat_id = target_id(update, context)
+    if name.strip().lower() == "all":
+        count = len(await context.service.list_feeds(chat_id))
+        await _ask(update, context, texts.CONFIRM_UNSUBSCRIBE_ALL, count, "unsuball")
+        return
+    removed = await context.service.unsubscribe(chat_id, name)
+    await reply(update, context, texts.UNSUBSCRIBED.format(name=render.escape(removed)))
 
 
-async def _remove(
-    update: Update,
-    context: Context,
-    remove: Callable[[Service, int, str], Awaitable[tuple[str, int]]],
-    replies: tuple[str, str, str],
-) -> None:
-    """/unsubscribe or /unfollow: remove the one named, or all; say which (usage, all, one)."""
-    usage, all_text, one_text = replies
-    text_arg = _required_text(context, usage)
-    name, count = await remove(context.service, target_id(update, context), text_arg)
-    text = (
-        all_text.format(count=count)
-        if name == "all"
-        else one_text.format(name=render.escape(name))
-    )
-    await reply(update, context, text)
+async def _ask(update: Update, context: Context, question: str, count: int, action: str) -> None:
+    """Ask with Yes / Cancel before removing all (`action`); nothing to ask when none."""
+    if not count:
+        raise UserError(texts.NO_FEEDS if action == "unsuball" else texts.NO_TOPICS)
+    markup = confirm_keyboard(action, target_id(update, context))
+    if context.target is not None:  # a managed chat's question says "For:", not "Changed for:"
+        context.target = replace(context.target, change=False)
+    await reply(update, context, question.format(count=count), markup=markup)
 
 
 @replying
@@ -157,9 +174,12 @@ async def latest_command(update: Update, context: Context) -> None:
 @replying
 async def topic_command(update: Update, context: Context) -> None:
     """/topic <query>: matching stories from every feed, best first, with a Follow button."""
-    text_arg = _required_text(context, texts.TOPIC_USAGE)
+    await _show_topic(update, context, _required_text(context, texts.TOPIC_USAGE))
+
+
+async def _show_topic(update: Update, context: Context, query: str) -> None:
     messages, markup, settings = await topic_view(
-        context.service, target_id(update, context), text_arg, 0
+        context.service, target_id(update, context), query, 0
     )
     await send(update, context, messages, markup, link_previews(settings))
 
@@ -178,9 +198,15 @@ async def follow_command(update: Update, context: Context) -> None:
 @replying
 @acts_on_chat(change=True)
 async def unfollow_command(update: Update, context: Context) -> None:
-    """/unfollow <query>|all."""
-    replies = (texts.UNFOLLOW_USAGE, texts.UNFOLLOWED_ALL, texts.UNFOLLOWED)
-    await _remove(update, context, Service.unfollow, replies)
+    """/unfollow <query>|all (all asks first)."""
+    query = _required_text(context, texts.UNFOLLOW_USAGE)
+    chat_id = target_id(update, context)
+    if query.strip().lower() == "all":
+        count = len(await context.service.topics(chat_id))
+        await _ask(update, context, texts.CONFIRM_UNFOLLOW_ALL, count, "unfollowall")
+        return
+    removed = await context.service.unfollow(chat_id, query)
+    await reply(update, context, texts.UNFOLLOWED.format(name=render.escape(removed)))
 
 
 @replying

@@ -1,4 +1,5 @@
-"""Before the bot starts: wait for the Bot API while it is unreachable; refuse a bad token.
+"""Before the bot starts: wait for the Bot API while it is unreachable; refuse a bad token;
+register the command menus and the bot's profile texts.
 
 PTB's `Application.initialize` calls getMe once and raises when Telegram cannot be reached, so
 a bot started during an outage (or before the network is up) would exit with a traceback.
@@ -11,9 +12,19 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from telegram import Bot, User
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    User,
+)
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
 
+from bot import texts
 from bot.errors import BotError, ConfigError
 from bot.tg.sender import retry_after_seconds
 
@@ -51,3 +62,43 @@ async def wait_for_bot_api(
             raise BotError(REFUSED.format(reason=exc.message)) from None
         log.warning("Telegram Bot API not reachable (%s); trying again in %.0f s", reason, wait)
         await sleep(wait)
+
+
+def menus(admins: tuple[int, ...]) -> list[tuple[BotCommandScope, list[BotCommand]]]:
+    """Each command menu with its scope, from `texts.COMMANDS`: private chats, group members,
+    group administrators, and each of the bot's administrators (the only ones with /stats).
+
+    Telegram shows the narrowest scope that matches: a bot admin's own chat scope wins over
+    all private chats, a group administrator's scope over the members'.
+    """
+    scopes: list[tuple[BotCommandScope, str]] = [
+        (BotCommandScopeAllPrivateChats(), texts.PRIVATE),
+        (BotCommandScopeAllGroupChats(), texts.GROUP),
+        (BotCommandScopeAllChatAdministrators(), texts.GROUP_ADMIN),
+        *((BotCommandScopeChat(user_id), texts.BOT_ADMIN) for user_id in admins),
+    ]
+    return [
+        (scope, [BotCommand(c.name, c.description) for c in texts.menu(audience)])
+        for scope, audience in scopes
+    ]
+
+
+async def register_profile(bot: Bot, admins: tuple[int, ...]) -> None:
+    """Set the command menus, the description a new user sees before Start, and the short
+    one on the bot's profile.
+
+    A failure is logged, not raised: the bot works without its menu, and a flood limit on
+    these calls must not stop a restart. The default-scope list earlier versions set (with
+    /stats in it) is deleted.
+    """
+    calls = [
+        *(bot.set_my_commands(commands, scope=scope) for scope, commands in menus(admins)),
+        bot.delete_my_commands(),
+        bot.set_my_description(texts.BOT_DESCRIPTION),
+        bot.set_my_short_description(texts.BOT_SHORT_DESCRIPTION),
+    ]
+    for call in calls:
+        try:
+            await call
+        except TelegramError as exc:
+            log.warning("could not set the bot's menu or description: %s", exc)

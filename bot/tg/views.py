@@ -14,6 +14,7 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
 from bot import texts
+from bot.config import CatalogueFeed
 from bot.core import render
 from bot.core.models import ChatSettings, Feed
 from bot.core.schedule import chat_zone
@@ -65,6 +66,23 @@ async def feeds_view(service: Service, chat_id: int) -> tuple[list[str], InlineK
         for f in feeds[:MAX_REMOVE_BUTTONS]
     ]
     return join_lines(blocks), InlineKeyboardMarkup(buttons)
+
+
+def confirm_keyboard(action: str, chat_id: int) -> InlineKeyboardMarkup:
+    """Yes / Cancel under a question before removing (`action` as `callback_data.confirm`)."""
+    yes = callback_data.confirm(action, chat_id)
+    back = callback_data.cancel(action.startswith("unsub:"), chat_id)
+    row = [
+        InlineKeyboardButton(texts.YES_BUTTON, callback_data=yes),
+        InlineKeyboardButton(texts.CANCEL_BUTTON, callback_data=back),
+    ]
+    return InlineKeyboardMarkup([row])
+
+
+def undo_row(token: str, chat_id: int) -> list[InlineKeyboardButton]:
+    """The Undo button under what a Yes removed."""
+    data = callback_data.undo(token, chat_id)
+    return [InlineKeyboardButton(texts.UNDO_BUTTON, callback_data=data)]
 
 
 def render_page(
@@ -143,6 +161,44 @@ async def topic_view(
     messages = render_page(header, page, settings, TOPIC_PAGE, service.clock())
     row = paging_row(page, lambda p: callback_data.topic(p, ref))
     return messages, InlineKeyboardMarkup([row, follow] if row else [follow]), settings
+
+
+START_FEEDS_NAMED = 5  # suggested feeds /start names; the rest are counted
+
+
+def start_view(
+    catalogue: tuple[CatalogueFeed, ...], chat_id: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Build /start: the operator's suggested (default) feeds with a Subscribe button, and
+    example topics as Follow buttons."""
+    defaults = [f for f in catalogue if f.default]
+    names = ", ".join(
+        f"<b>{render.escape(f.title or f.name)}</b>" for f in defaults[:START_FEEDS_NAMED]
+    )
+    if len(defaults) > START_FEEDS_NAMED:
+        names += texts.START_MORE_FEEDS.format(count=len(defaults) - START_FEEDS_NAMED)
+    feeds = texts.START_FEEDS.format(names=names) if defaults else texts.START_NO_FEEDS
+    rows = [
+        [
+            InlineKeyboardButton(
+                texts.START_FOLLOW_BUTTON.format(topic=topic),
+                callback_data=callback_data.follow(ref),
+            )
+            for topic in texts.START_TOPICS
+            if (ref := callback_data.inline_ref(topic)) is not None
+        ]
+    ]
+    if defaults:
+        data = callback_data.defaults(chat_id)
+        rows.insert(0, [InlineKeyboardButton(texts.START_SUBSCRIBE_BUTTON, callback_data=data)])
+    return texts.START.format(feeds=feeds), InlineKeyboardMarkup(rows)
+
+
+def subscribed_defaults_text(names: list[str]) -> str:
+    """Say which default feeds were added (after /subscribe or its button)."""
+    return texts.SUBSCRIBED_DEFAULTS.format(
+        count=len(names), names=render.escape(", ".join(names))
+    )
 
 
 def manage_view(chats: list[ChatSettings]) -> tuple[str, InlineKeyboardMarkup]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.user_input import find_link, looks_like_url, normalise_url, shown_url
+from bot.core.user_input import find_link, looks_like_url, normalise_url, shown_url, start_link
 from bot.errors import UserError
 
 
@@ -40,3 +40,23 @@ def test_a_bare_host_gets_https_and_a_malformed_url_is_refused() -> None:
 def test_a_shown_url_is_escaped_and_cut() -> None:
     assert shown_url("https://e.org/?a=1&b=<2>") == "https://e.org/?a=1&amp;b=&lt;2&gt;"
     assert len(shown_url("https://e.org/" + "a" * 500)) == 200
+
+
+@pytest.mark.parametrize(
+    ("payload", "link"),
+    [
+        ("subscribe-wire-world", ("subscribe", "wire-world")),
+        ("topic-syria", ("topic", "syria")),
+        ("topic-climate_deal", ("topic", "climate deal")),
+        ("topic-syria_-football", ("topic", "syria -football")),
+        ("topic-_a__b_", ("topic", "a b")),
+        ("topic-", None),
+        ("topic-___", None),
+        ("subscribe-", None),
+        ("hello", None),
+        ("topic-syria!", None),  # not a payload Telegram carries
+        ("topic-" + "a" * 59, None),  # 65 characters
+    ],
+)
+def test_start_link(payload: str, link: tuple[str, str] | None) -> None:
+    assert start_link(payload) == link

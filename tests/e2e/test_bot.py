@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -154,6 +155,12 @@ def _health(port: int) -> dict[str, object]:
 BOT_START_SECOND = 20
 
 
+def _private_menus(api: BotApiStandIn) -> list[Any]:
+    """The setMyCommands calls for private chats: one per start of the bot."""
+    private = {"type": "all_private_chats"}
+    return [c for c in api.calls_of("setMyCommands") if c.params.get("scope") == private]
+
+
 def _clock_offset_s() -> float:
     """How far ahead the bot's clock runs so that it starts at `BOT_START_SECOND`."""
     now = datetime.now(ZoneInfo("UTC"))
@@ -240,7 +247,7 @@ def test_newcomer_to_digest_restart_and_outage(
         bot = BotProcess(
             config, tmp_path / "bot.log", cwd=tmp_path, clock_offset_s=offset_s
         ).start()
-        wait_until(lambda: len(api.calls_of("setMyCommands")) >= 2, 30, "the restart", bot)
+        wait_until(lambda: len(_private_menus(api)) >= 2, 30, "the restart", bot)
         time.sleep(4)  # two poll intervals
         assert len(api.sent_messages()) == sent_before, "nothing is resent after a restart"
         title, body = OTHER_STORIES["library"]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Connection, select
 
-from bot.core.models import ChatSettings
+from bot.core.models import ChatSettings, KeptTopic, Removal
 from bot.store import chats as q
 from bot.store import stats as stats_queries
 from bot.store.deliveries import add_delivery
@@ -79,7 +79,8 @@ def test_subscriptions_with_limit(store: Store) -> None:
     assert store.read_sync(q.subscribed_feed_ids, -5) == [c]
     assert store.write_sync(q.remove_subscription, 1, a)
     assert not store.write_sync(q.remove_subscription, 1, a)
-    assert store.write_sync(q.remove_all_subscriptions, 1) == 1
+    [kept] = store.write_sync(q.take_subscriptions, 1)
+    assert (kept.feed_id, kept.created_at, kept.thread_id) == (b, NOW, None)
     assert store.read_sync(q.count_subscriptions, 1) == 0
     assert store.read_sync(q.count_subscriptions, -5) == 1
     store.write_sync(q.describe_feed, c, "Feed C", "https://f2.example/")
@@ -98,8 +99,32 @@ def test_topics_with_limit(store: Store) -> None:
     assert store.read_sync(q.list_topics, 1) == ["syria", '"climate deal"']
     assert store.write_sync(q.remove_topic, 1, "syria")
     assert not store.write_sync(q.remove_topic, 1, "syria")
-    assert store.write_sync(q.remove_all_topics, 1) == 1
+    assert store.write_sync(q.take_topics, 1) == [KeptTopic('"climate deal"', NOW)]
     assert store.read_sync(q.list_topics, -5) == ["iran"]
+
+
+def test_a_removal_is_put_back_exactly_within_the_limits(store: Store) -> None:
+    later = NOW + timedelta(hours=1)
+    a, b, c = (_feed(store, f"https://u{i}.example/rss") for i in range(3))
+    store.write_sync(q.add_subscription, 1, a, 3, NOW, 7)  # made in forum topic 7
+    store.write_sync(q.add_subscription, 1, b, 3, later)
+    store.write_sync(q.add_topic, 1, "syria", 3, NOW, 7)
+    store.write_sync(q.add_subscription, -5, c, 3, NOW)
+    feeds_taken = tuple(store.write_sync(q.take_subscriptions, 1))
+    topics_taken = tuple(store.write_sync(q.take_topics, 1))
+    assert store.read_sync(q.subscribed_feed_ids, 1) == []
+    assert store.read_sync(q.subscribed_feed_ids, -5) == [c]  # another chat's stay
+    removal = Removal(1, later, feeds=feeds_taken, topics=topics_taken)
+    assert store.write_sync(q.restore_removal, removal, 3, 3) == 3
+    assert store.read_sync(q.subscription_threads, 1) == {a: 7}
+    assert store.read_sync(q.topic_threads, 1) == {"syria": 7}
+    assert store.write_sync(q.take_subscriptions, 1, a) == [feeds_taken[0]]  # as it was made
+    assert feeds_taken[1].created_at == later
+    # Back again, over a limit of 1 (one feed came back meanwhile): only what fits.
+    store.write_sync(q.take_subscriptions, 1)
+    store.write_sync(q.add_subscription, 1, c, 3, later)
+    assert store.write_sync(q.restore_removal, Removal(1, later, feeds=feeds_taken), 2, 3) == 1
+    assert set(store.read_sync(q.subscribed_feed_ids, 1)) == {a, c}
 
 
 def test_stats_and_failing_feeds(store: Store) -> None:

@@ -10,7 +10,9 @@ In a test::
 
 It answers `/bot{token}/{method}` (GET or POST; form, JSON or multipart) for getMe,
 getUpdates (long poll), deleteWebhook, setWebhook, getWebhookInfo, setMyCommands,
-getMyCommands, deleteMyCommands, sendMessage, editMessageText, editMessageReplyMarkup,
+getMyCommands, deleteMyCommands (with their scopes, checked), setMyDescription,
+getMyDescription, setMyShortDescription, getMyShortDescription (lengths checked as
+Telegram does: 512 and 120), sendMessage, editMessageText, editMessageReplyMarkup,
 deleteMessage, answerCallbackQuery, getChat, getChatMember, getChatAdministrators and
 leaveChat. A webhook set on http(s)://127.0.0.1 (or localhost) gets queued updates POSTed
 to it with the secret token header, as Telegram does; other webhook URLs are only stored.

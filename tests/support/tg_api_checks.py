@@ -6,6 +6,7 @@ Each check returns the cleaned value or raises `ApiError` with Telegram's status
 from __future__ import annotations
 
 import json
+import re
 import urllib.parse
 from contextlib import suppress
 from typing import Any
@@ -44,6 +45,8 @@ _STRING_FIELDS = frozenset(
         "ip_address",
         "business_connection_id",
         "message_effect_id",
+        "description",
+        "short_description",
     }
 )
 CONFLICT_POLL = (
@@ -175,15 +178,60 @@ def check_preview(options: Any) -> dict[str, Any] | None:
     raise ApiError(400, "Bad Request: can't parse link preview options JSON object")
 
 
+MAX_COMMANDS = 100
+MAX_DESCRIPTION = 512  # setMyDescription
+MAX_SHORT_DESCRIPTION = 120  # setMyShortDescription
+_COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
+_SCOPES = {  # scope type → the fields it needs
+    "default": (),
+    "all_private_chats": (),
+    "all_group_chats": (),
+    "all_chat_administrators": (),
+    "chat": ("chat_id",),
+    "chat_administrators": ("chat_id",),
+    "chat_member": ("chat_id", "user_id"),
+}
+
+
+def check_commands(commands: Any) -> list[dict[str, Any]]:
+    """A setMyCommands list: at most 100 BotCommands, each valid (see `check_command`)."""
+    if not isinstance(commands, list):
+        raise ApiError(400, "Bad Request: can't parse commands JSON object")
+    if len(commands) > MAX_COMMANDS:
+        raise ApiError(400, "Bad Request: BOT_COMMANDS_TOO_MUCH")
+    for command in commands:
+        check_command(command)
+    return commands
+
+
 def check_command(command: Any) -> None:
     """A BotCommand: 1-32 chars of a-z, 0-9, _ and a 1-256 char description."""
     name = command.get("command", "") if isinstance(command, dict) else ""
     desc = command.get("description", "") if isinstance(command, dict) else ""
-    valid = name and len(name) <= 32 and all(c.islower() or c.isdigit() or c == "_" for c in name)
-    if not valid:
+    if not isinstance(name, str) or not _COMMAND_NAME.fullmatch(name):
         raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
-    if not 1 <= len(desc) <= 256:
+    if not isinstance(desc, str) or not 1 <= len(desc.strip()) <= len(desc) <= 256:
         raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+
+
+def check_scope(scope: Any) -> None:
+    """A BotCommandScope: a known type with the fields that type needs."""
+    if scope is None:
+        return
+    if not isinstance(scope, dict) or scope.get("type") not in _SCOPES:
+        raise ApiError(400, "Bad Request: can't parse BotCommandScope JSON object")
+    for name in _SCOPES[scope["type"]]:
+        if not isinstance(scope.get(name), int | str) or scope.get(name) == "":
+            raise ApiError(400, f"Bad Request: {name} is empty")
+
+
+def check_description(params: dict[str, Any], limit: int) -> str:
+    """The (short) description of setMy(Short)Description: at most `limit` characters."""
+    key = "description" if limit == MAX_DESCRIPTION else "short_description"
+    text = params.get(key) or ""
+    if not isinstance(text, str) or len(text) > limit:
+        raise ApiError(400, f"Bad Request: {key.upper()}_INVALID")
+    return text
 
 
 def commands_key(scope: Any, language_code: Any) -> str:

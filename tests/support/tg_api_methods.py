@@ -10,11 +10,15 @@ import time
 from typing import Any
 
 from tests.support.tg_api_checks import (
+    MAX_DESCRIPTION,
+    MAX_SHORT_DESCRIPTION,
     NOT_MODIFIED,
     ApiError,
-    check_command,
+    check_commands,
+    check_description,
     check_markup,
     check_preview,
+    check_scope,
     commands_key,
     forbidden_text,
     int_param,
@@ -76,11 +80,8 @@ class BotApiMethods:
         return info
 
     def _api_setMyCommands(self, params: dict[str, Any]) -> bool:
-        commands = params.get("commands")
-        if not isinstance(commands, list):
-            raise ApiError(400, "Bad Request: can't parse commands JSON object")
-        for command in commands:
-            check_command(command)
+        commands = check_commands(params.get("commands"))
+        check_scope(params.get("scope"))
         key = commands_key(params.get("scope"), params.get("language_code", ""))
         with self._lock:
             self._commands[key] = commands
@@ -90,10 +91,30 @@ class BotApiMethods:
         return self.commands(params.get("scope"), params.get("language_code", ""))
 
     def _api_deleteMyCommands(self, params: dict[str, Any]) -> bool:
+        check_scope(params.get("scope"))
         key = commands_key(params.get("scope"), params.get("language_code", ""))
         with self._lock:
             self._commands.pop(key, None)
         return True
+
+    def _api_setMyDescription(self, params: dict[str, Any]) -> bool:
+        text = check_description(params, MAX_DESCRIPTION)
+        with self._lock:
+            self._descriptions[("description", params.get("language_code") or "")] = text
+        return True
+
+    def _api_getMyDescription(self, params: dict[str, Any]) -> dict[str, str]:
+        return {"description": self.description(params.get("language_code") or "")}
+
+    def _api_setMyShortDescription(self, params: dict[str, Any]) -> bool:
+        text = check_description(params, MAX_SHORT_DESCRIPTION)
+        with self._lock:
+            self._descriptions[("short_description", params.get("language_code") or "")] = text
+        return True
+
+    def _api_getMyShortDescription(self, params: dict[str, Any]) -> dict[str, str]:
+        language = params.get("language_code") or ""
+        return {"short_description": self.description(language, short=True)}
 
     def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._target_chat(params)
@@ -364,6 +385,10 @@ SYNC_METHODS = (
     "setMyCommands",
     "getMyCommands",
     "deleteMyCommands",
+    "setMyDescription",
+    "getMyDescription",
+    "setMyShortDescription",
+    "getMyShortDescription",
     "sendMessage",
     "editMessageText",
     "editMessageReplyMarkup",

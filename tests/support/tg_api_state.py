@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import threading
 import time
 from collections import deque
@@ -90,6 +91,7 @@ class BotApiState(BotApiMethods):
         self._webhook_error: tuple[int, str] | None = None
         self.webhook_deliveries: list[tuple[int, int]] = []  # (update_id, HTTP status or 0)
         self._commands: dict[str, list[dict[str, Any]]] = {}
+        self._descriptions: dict[tuple[str, str], str] = {}  # (kind, language) → text
         self._sent: list[dict[str, Any]] = []
         self._sent_per_chat: dict[int, int] = {}
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
@@ -240,6 +242,17 @@ class BotApiState(BotApiMethods):
         """The command list set for a scope (default scope if None)."""
         with self._lock:
             return list(self._commands.get(commands_key(scope, language_code), []))
+
+    def command_scopes(self) -> list[dict[str, Any]]:
+        """The scopes (and languages) that have a command list set, as set."""
+        with self._lock:
+            return [json.loads(key)[0] for key in self._commands]
+
+    def description(self, language_code: str = "", *, short: bool = False) -> str:
+        """The bot's description (or short description) as set ("" if never set)."""
+        kind = "short_description" if short else "description"
+        with self._lock:
+            return self._descriptions.get((kind, language_code), "")
 
     def counts(self) -> dict[str, Any]:
         """Numbers of calls, accepted sends, 429s and unknown calls."""

@@ -7,7 +7,7 @@ updates with `application.process_update()` and reads the replies back from the 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import count
@@ -19,6 +19,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application
+from bot.clock import utcnow
 from bot.config import (
     CatalogueFeed,
     Config,
@@ -124,13 +125,14 @@ async def running_bot(
     *,
     guarded: bool = False,
     feeds: tuple[CatalogueFeed, ...] | None = None,
+    clock: Callable[[], datetime] = utcnow,
     **telegram: Any,
 ) -> AsyncIterator[Bot]:
     """The real Application against the stand-in, with an empty store.
 
     `guarded` turns the address guard on (as deployed); tests then reach no loopback server.
     `feeds` replaces the two-feed test catalogue; other keywords are `[telegram]` settings
-    (e.g. `allowed_users`).
+    (e.g. `allowed_users`). `clock` is the handlers' clock (a `SetClock` to move it).
     """
     config = Config(
         telegram=TelegramConfig(
@@ -154,7 +156,7 @@ async def running_bot(
     )
     store = Store(config.storage.url)
     store.upgrade()
-    app = build_application(config, store, HttpFetcher(config.fetch))
+    app = build_application(config, store, HttpFetcher(config.fetch), clock=clock)
     await app.initialize()
     assert app.post_init is not None
     await app.post_init(app)
@@ -162,6 +164,20 @@ async def running_bot(
     await app.shutdown()
     assert app.post_shutdown is not None
     await app.post_shutdown(app)
+
+
+class SetClock:
+    """A clock that stands still until the test moves it (starts at the real time)."""
+
+    def __init__(self) -> None:
+        self.now = utcnow()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock on."""
+        self.now += timedelta(seconds=seconds)
 
 
 FAST = DeliveryConfig(global_per_s=100, group_per_min=600, instant_window_s=0, retry_base_s=0.1)

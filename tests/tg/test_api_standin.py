@@ -460,6 +460,47 @@ async def test_commands(api: BotApiStandIn, bot: telegram.Bot) -> None:
     assert await bot.get_my_commands() == ()
 
 
+async def test_commands_by_scope_are_kept_apart_and_checked(
+    api: BotApiStandIn, bot: telegram.Bot
+) -> None:
+    private, admin = telegram.BotCommandScopeAllPrivateChats(), telegram.BotCommandScopeChat(7)
+    await bot.set_my_commands([("help", "Every command")], scope=private)
+    await bot.set_my_commands([("stats", "Numbers")], scope=admin)
+    assert api.command_scopes() == [
+        {"type": "all_private_chats"},
+        {"type": "chat", "chat_id": 7},
+    ]
+    assert [c.command for c in await bot.get_my_commands(scope=admin)] == ["stats"]
+    assert api.commands() == []  # the default scope is its own list
+    for bad in ("é", "a" * 33, "with-dash", ""):
+        with pytest.raises(BadRequest, match=r"(?i)BOT_COMMAND_INVALID"):
+            await bot.set_my_commands([(bad, "x")])
+    for description in ("", "x" * 257):
+        with pytest.raises(BadRequest, match=r"(?i)BOT_COMMAND_DESCRIPTION_INVALID"):
+            await bot.set_my_commands([("ok", description)])
+    with pytest.raises(BadRequest, match=r"(?i)BOT_COMMANDS_TOO_MUCH"):
+        await bot.set_my_commands([(f"c{n}", "x") for n in range(101)])
+    await bot.set_my_commands([(f"c{n}", "x") for n in range(100)])
+    with pytest.raises(BadRequest, match=r"(?i)chat_id is empty"):
+        await bot.set_my_commands([("ok", "x")], scope={"type": "chat"})  # type: ignore[arg-type]
+
+
+async def test_descriptions_are_kept_and_their_lengths_checked(
+    api: BotApiStandIn, bot: telegram.Bot
+) -> None:
+    await bot.set_my_description("d" * 512)
+    await bot.set_my_short_description("s" * 120)
+    assert (await bot.get_my_description()).description == "d" * 512
+    assert (await bot.get_my_short_description()).short_description == "s" * 120
+    assert api.description(short=True) == "s" * 120
+    with pytest.raises(BadRequest, match=r"(?i)DESCRIPTION_INVALID"):
+        await bot.set_my_description("d" * 513)
+    with pytest.raises(BadRequest, match=r"(?i)SHORT_DESCRIPTION_INVALID"):
+        await bot.set_my_short_description("s" * 121)
+    await bot.set_my_description("12")  # a number-like text stays a text
+    assert api.description() == "12"
+
+
 async def test_edit_delete_and_answer(api: BotApiStandIn, bot: telegram.Bot) -> None:
     sent = await bot.send_message(PRIVATE, "v1")
     edited = await bot.edit_message_text("<i>v2</i>", PRIVATE, sent.message_id, parse_mode="HTML")

@@ -28,16 +28,23 @@ def test_every_kind_round_trips_and_matches_its_handler_pattern() -> None:
         (cd.setting("sentences", 4), cd.SETTING, cd.read_setting, ("sentences", 4)),
         (cd.setting("previews", texts.ON), cd.SETTING, cd.read_setting, ("previews", True)),
         (cd.setting("digest", "daily"), cd.SETTING, cd.read_setting, ("digest", "daily")),
+        (cd.confirm("unsub:42", 1), cd.CONFIRM, cd.read_confirm, ("unsub", 42)),
+        (cd.confirm("unsuball", 1), cd.CONFIRM, cd.read_confirm, ("unsuball", None)),
+        (cd.confirm("unfollowall", 1), cd.CONFIRM, cd.read_confirm, ("unfollowall", None)),
+        (cd.cancel(True, 1), cd.CANCEL, cd.read_cancel, True),
+        (cd.cancel(False, 1), cd.CANCEL, cd.read_cancel, False),
+        (cd.undo("0123abcd", 1), cd.UNDO, cd.read_undo, "0123abcd"),
     ]
     for data, pattern, read, expected in cases:
         assert len(data.encode()) <= cd.MAX_BYTES, data
         assert re.match(pattern, data), (data, pattern)
-        assert read(data) == expected
+        assert read(cd.split_chat(data)[0]) == expected
 
 
 def test_a_query_rides_inline_only_when_it_fits() -> None:
     assert cd.inline_ref("syria") == "qsyria"
     assert cd.inline_ref("x" * (cd.INLINE_QUERY_BYTES + 1)) is None
+    assert cd.inline_ref("syria@2024") is None  # would be read as made for chat 2024
     longest = cd.topic(cd.MAX_PAGE, cd.inline_ref("é" * (cd.INLINE_QUERY_BYTES // 2)) or "")
     assert len(longest.encode()) <= cd.MAX_BYTES
 
@@ -58,6 +65,8 @@ def test_a_query_rides_inline_only_when_it_fits() -> None:
         (cd.read_setting, "set:previews:maybe"),
         (cd.read_setting, "set:digest:weekly"),
         (cd.read_setting, "set:volume:11"),
+        (cd.read_confirm, "yes:unsub:0"),
+        (cd.read_confirm, "yes:everything"),
     ],
 )
 def test_forged_or_stale_data_expires(read: object, data: str) -> None:
@@ -74,3 +83,7 @@ def test_buttons_of_a_view_carry_the_chat_they_were_built_for() -> None:
     assert re.match(cd.UNSUBSCRIBE, cd.unsubscribe(7, 1001))
     assert not re.match(cd.UNSUBSCRIBE, "unsub:7@123456789012345")  # 15 digits
     assert len(cd.setting("digest", "instant", -(10**13)).encode()) <= 64
+    assert len(cd.confirm(f"unsub:{cd.MAX_ID}", -(10**13)).encode()) <= 64
+    for data in (cd.defaults(-(10**13)), cd.undo("0123abcd", -(10**13))):
+        assert re.match(cd.DEFAULTS if data.startswith("subdef") else cd.UNDO, data)
+        assert cd.split_chat(data)[1] == -(10**13)

@@ -316,3 +316,23 @@ async def test_an_old_button_of_a_chat_no_longer_managed_changes_nothing(bot: Bo
     private = bot.store.read_sync(get_chat, PRIVATE)
     assert private is not None
     assert private.summary_sentences == 1
+
+
+async def test_removing_all_of_a_managed_channel_asks_for_it_and_undo_is_its_own(
+    bot: Bot,
+) -> None:
+    await _managing(bot)
+    await bot.command("subscribe", "World")
+    [question] = await bot.command("unsubscribe", "all")
+    assert question["plain_text"].endswith(f"For: {TITLE}")  # nothing changed yet
+    assert buttons(question)[texts.YES_BUTTON] == f"yes:unsuball@{CHANNEL}"
+    await bot.press(buttons(question)[texts.YES_BUTTON], question)
+    assert bot.current(question)["text"].endswith(f"Changed for: {TITLE}")
+    assert _feed_ids(bot, CHANNEL) == []
+    undo = buttons(bot.current(question))[texts.UNDO_BUTTON]
+    [menu] = await bot.command("manage")
+    await bot.press(buttons(menu)[texts.MANAGE_THIS_CHAT], menu)  # back to the private chat
+    await bot.press(undo, question)
+    answer = bot.api.calls_of("answerCallbackQuery")[-1].params
+    assert answer["text"] == to_plain(texts.BUTTON_OTHER_CHAT)[:200]
+    assert _feed_ids(bot, CHANNEL) == []
