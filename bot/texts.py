@@ -29,21 +29,22 @@ class Command(NamedTuple):
     audience: frozenset[str]
 
 
-_DIGEST_USAGE = "instant|daily HH:MM[,HH:MM]|off"
+_DIGEST_USAGE = "instant|daily HH:MM[,HH:MM]|off|now"
 COMMANDS: tuple[Command, ...] = (
     Command("start", "what I do and how to begin", "", PRIVATE_ONLY),
     Command("help", "every command, one line each", "", EVERYONE),
     Command("subscribe", "add the suggested feeds or any feed", "[URL or name]", CHANGERS),
     Command("unsubscribe", "stop a feed, or all of them", "name|all", CHANGERS),
     Command("feeds", "this chat's feeds and their health", "", EVERYONE),
-    Command("latest", "the newest stories", "[N]", EVERYONE),
+    Command("latest", "the newest stories, on a topic too", "[N] [topic]", EVERYONE),
     Command("topic", "search the stories of the last week", "<query>", EVERYONE),
     Command("follow", "get a topic's stories from every feed", "<query>", CHANGERS),
     Command("unfollow", "stop following a topic, or all", "query|all", CHANGERS),
     Command("topics", "the topics this chat follows", "", EVERYONE),
     Command("digest", "stories as they come, daily, or off", _DIGEST_USAGE, CHANGERS),
-    Command("timezone", "the time zone for digest times", "<IANA name>", CHANGERS),
-    Command("settings", "summary length, previews, digest", "", CHANGERS),
+    Command("timezone", "the time zone for digest times", "<city or zone>", CHANGERS),
+    Command("quiet", "hold pushes at night", "HH:MM-HH:MM|off", CHANGERS),
+    Command("settings", "length, sound, digest, quiet hours", "", CHANGERS),
     Command("manage", "change a channel or group you run", "[@channel]", PRIVATE_ONLY),
     Command("stats", "bot statistics", "", frozenset({BOT_ADMIN})),
 )
@@ -205,7 +206,11 @@ FEED_HEALTH = {
 REMOVE_BUTTON = "Remove {name}"
 
 # Stories
-LATEST_USAGE = "Say how many stories, from 1 to {max}: <code>/latest 10</code>."
+LATEST_USAGE = (
+    "Say how many stories, from 1 to {max}, and a topic if you like: <code>/latest 10</code> "
+    "or <code>/latest 5 syria</code>."
+)
+LATEST_ON = "<b>Latest on {query}</b>"
 LATEST_HEADER = "<b>Latest stories</b>"
 LATEST_HEADER_ALL = "<b>Latest stories from all feeds</b> (this chat has no feeds yet)"
 NO_STORIES = "No stories yet. They arrive a few minutes after the first poll of a feed."
@@ -265,8 +270,9 @@ DIGEST_SET = {
     "off": "Digests are off. /latest still shows the newest stories.",
 }
 TIMEZONE_USAGE = (
-    "Give an IANA time zone name: <code>/timezone Europe/Berlin</code> "
-    "or <code>/timezone America/New_York</code>. It is currently {tz}."
+    "Give a city, a time zone or an offset: <code>/timezone Berlin</code>, "
+    "<code>/timezone America/New_York</code> or <code>/timezone +02:00</code>. "
+    "It is currently {tz}."
 )
 TIMEZONE_UNKNOWN = (
     "{value} is not a time zone I know. Use a city or a zone name like <code>Berlin</code> or "
@@ -276,22 +282,52 @@ TIMEZONE_SUGGEST = " Did you mean {names}?"
 TIMEZONE_SET = "Time zone set to {tz}."
 SETTINGS = (
     "<b>Settings</b>\n"
-    "Summary length: {sentences} sentence(s)\n"
+    "Summary in pushes: {sentences}\n"
     "Link previews: {previews}\n"
-    "Digest: {digest}\n"
+    "Delivery: {delivery}\n"
+    "Digest shows: {digest_length}\n"
+    "Silent pushes: {silent}\n"
+    "Quiet hours: {quiet}\n"
     "Time zone: {tz}\n\n"
-    "Tap a button to change them."
+    "Each button below says what it is now and what a tap does."
 )
 ON = "on"
 OFF = "off"
 DIGEST_DESCRIPTION = {
-    "instant": "instant",
-    "daily": "daily at {times}",
-    "off": "off",
+    "instant": "each story as it comes",
+    "daily": "a digest at {times} ({tz})",
+    "off": "off (nothing is sent)",
 }
-SENTENCES_BUTTON = "{n} sent."
-PREVIEWS_BUTTON = "Previews: {state}"
-DIGEST_BUTTON = "Digest: {mode}"
+DIGEST_LENGTH_DESCRIPTION = {
+    0: "titles only",
+    1: "one line per story",
+    2: "two sentences per story",
+    3: "three sentences per story",
+}
+SENTENCES_DESCRIPTION = "{n} sentence(s)"
+QUIET_DESCRIPTION = "{window}: stories wait for its end"
+SILENT_DESCRIPTION = "on: no sound for pushes"
+SENTENCES_BUTTON = "{mark}{n}"
+SENTENCES_ROW_HINT = "Summary sentences"
+TOGGLE_BUTTON = "{name}: {now} ▸ turn {next}"
+MODE_BUTTONS = {"instant": "Instant", "daily": "Daily digest", "off": "Off"}
+LENGTH_BUTTONS = {0: "Titles", 1: "One line", 3: "Full"}
+TIMES_BUTTON = "Digest times ▸"
+ZONE_BUTTON = "Time zone: {tz} ▸"
+QUIET_ON_BUTTON = "Quiet hours: off ▸ {window}"
+QUIET_OFF_BUTTON = "Quiet hours: {window} ▸ turn off"
+BACK_BUTTON = "‹ Back"
+CHOSEN = "✓ "
+PREVIEWS_NAME = "Link previews"
+SILENT_NAME = "Silent pushes"
+SETTINGS_TIMES = (
+    "<b>Digest times</b> ({tz})\nNow: {times}\n\nTap a time to add or remove it (the chat "
+    "switches to a daily digest). Any other time: <code>/digest daily 7:30</code>."
+)
+SETTINGS_ZONES = (
+    "<b>Time zone</b>\nNow: {tz}\n\nTap one, or send <code>/timezone</code> with your city "
+    "(<code>/timezone Berlin</code>) or offset (<code>/timezone +02:00</code>)."
+)
 SENTENCES_BAD = "Summary length must be 0 to 5 sentences."
 
 # Stats
@@ -378,3 +414,13 @@ NOTHING_TO_REMOVE = "There is nothing left to remove."
 UNDO_EXPIRED = "Too late to undo: that was more than a minute ago."
 UNDONE_FEEDS = "Undone: {count} feed(s) are back. /feeds lists them."
 UNDONE_TOPICS = "Undone: {count} topic(s) are followed again. /topics lists them."
+QUIET_NOW = "Quiet hours: {window}."
+QUIET_SET = (
+    "Quiet hours are {window} ({tz}): stories that arrive then wait, and come as one message "
+    "when they end. <code>/quiet off</code> ends them."
+)
+QUIET_OFF = "Quiet hours are off: stories come as they arrive."
+DIGEST_NOW = "Sending what was waiting: {count} stories, in a moment."
+DIGEST_NOTHING = (
+    "Nothing is waiting for this chat: every story has been sent. /latest shows the newest."
+)

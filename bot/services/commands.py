@@ -16,24 +16,23 @@ from datetime import datetime, timedelta
 
 from bot import texts
 from bot.clock import utcnow
-from bot.config import MAX_SUMMARY_SENTENCES, CatalogueFeed, Config
+from bot.config import CatalogueFeed, Config
 from bot.core.feeds import ParsedFeed, canonical_url, parse_feed
 from bot.core.models import ChatSettings, Feed, Removal, RemovedChat
 from bot.core.ratelimit import RateLimiter
 from bot.core.render import StoryView, escape
-from bot.core.schedule import parse_digest_args, resolve_timezone
 from bot.core.topic_query import TopicQuery, canonical, parse_topic_query
 from bot.core.undo import UndoBook
 from bot.core.user_input import looks_like_url, normalise_url, shown_url
 from bot.errors import FeedError, FetchError, UserError
 from bot.services.ports import Fetcher
+from bot.services.settings import ChatSettingsCases
 from bot.store import chats as chat_queries
 from bot.store import compose, refs
 from bot.store import feeds as feed_queries
 from bot.store import search as search_queries
 from bot.store import stats as stats_queries
 from bot.store.engine import Store
-from bot.store.matching import update_digest_settings
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +69,9 @@ class FeedInfo:
     thread_id: int | None = None  # the forum topic its stories go to
 
 
-class Service:
-    """Use cases of the chat-facing bot, over the store and the fetcher."""
+class Service(ChatSettingsCases):
+    """Use cases of the chat-facing bot, over the store and the fetcher (a chat's settings:
+    `bot.services.settings`)."""
 
     def __init__(
         self,
@@ -142,52 +142,6 @@ class Service:
     async def store_chat(self, chat_id: int) -> ChatSettings | None:
         """The chat as the store knows it, or None for a chat never seen."""
         return await self.store.read(chat_queries.get_chat, chat_id)
-
-    async def settings(self, chat_id: int) -> ChatSettings:
-        """The chat's settings (defaults for a chat never seen)."""
-        found = await self.store.read(chat_queries.get_chat, chat_id)
-        if found is None:
-            return ChatSettings(chat_id, summary_sentences=self.config.summary.sentences)
-        return found
-
-    async def _update(self, chat_id: int, **values: str | int | bool) -> ChatSettings:
-        await self.store.write(chat_queries.update_settings, chat_id, self.clock(), values)
-        return await self.settings(chat_id)
-
-    async def _update_schedule(self, chat_id: int, **values: str | int | bool) -> ChatSettings:
-        """Change digest settings and move the chat's pending deliveries, in one transaction."""
-        window = self.config.delivery.instant_window_s
-        await self.store.write(update_digest_settings, chat_id, self.clock(), values, window)
-        return await self.settings(chat_id)
-
-    async def set_sentences(self, chat_id: int, sentences: int) -> ChatSettings:
-        """Summary length, 0 to 5 sentences."""
-        if not 0 <= sentences <= MAX_SUMMARY_SENTENCES:
-            raise UserError(texts.SENTENCES_BAD)
-        return await self._update(chat_id, summary_sentences=sentences)
-
-    async def set_link_previews(self, chat_id: int, enabled: bool) -> ChatSettings:
-        """Link previews on or off."""
-        return await self._update(chat_id, link_previews=enabled)
-
-    async def set_digest(self, chat_id: int, args: list[str]) -> ChatSettings:
-        """`/digest instant | daily HH:MM[,HH:MM] | off`."""
-        mode, times = parse_digest_args(args)
-        if mode != "daily":
-            return await self._update_schedule(chat_id, digest_mode=mode)
-        return await self._update_schedule(chat_id, digest_mode=mode, digest_times=times)
-
-    async def set_digest_mode(self, chat_id: int, mode: str) -> ChatSettings:
-        """Switch the digest mode from a button; daily keeps the times (08:00 if none)."""
-        if mode not in {"instant", "daily", "off"}:
-            raise UserError(texts.DIGEST_USAGE)
-        current = await self.settings(chat_id)
-        times = current.digest_times or "08:00"
-        return await self._update_schedule(chat_id, digest_mode=mode, digest_times=times)
-
-    async def set_timezone(self, chat_id: int, value: str) -> ChatSettings:
-        """Set the chat's IANA time zone."""
-        return await self._update_schedule(chat_id, timezone=resolve_timezone(value))
 
     # Subscriptions
 
@@ -377,6 +331,24 @@ class Service:
             sent_at=sent_at,
             config=self.config.delivery,
         )
+
+    async def latest_on(
+        self, chat_id: int, count: int, query_text: str
+    ) -> tuple[TopicQuery, StoryPage]:
+        """`/latest 5 syria`: the newest `count` stories on a topic from the chat's feeds
+        (every feed when it has none), within the topic search's window."""
+        query = parse_topic_query(query_text)
+        feed_ids = await self.store.read(chat_queries.subscribed_feed_ids, chat_id)
+        since = self.clock() - timedelta(days=TOPIC_WINDOW_DAYS)
+        rows = await self.store.read(
+            search_queries.search_stories,
+            query,
+            since,
+            count,
+            feed_ids=feed_ids or None,
+            newest=True,
+        )
+        return query, self._page(rows, count, 0, all_feeds=not feed_ids)
 
     async def topic(self, query_text: str, page: int = 0) -> tuple[TopicQuery, StoryPage]:
         """Stories from every feed matching the query, best first, within the last days."""

@@ -54,9 +54,17 @@ def _story_columns() -> list[Any]:
 
 
 def search_stories(
-    conn: Connection, query: TopicQuery, since: datetime, limit: int, offset: int = 0
+    conn: Connection,
+    query: TopicQuery,
+    since: datetime,
+    limit: int,
+    offset: int = 0,
+    *,
+    feed_ids: Sequence[int] | None = None,
+    newest: bool = False,
 ) -> list[StoryView]:
-    """Visible stories matching `query` created or published since `since`, best first."""
+    """Visible stories matching `query` created or published since `since`, best first (or
+    newest first), from every feed or from `feed_ids` (any feed that carried them)."""
     when = func.coalesce(stories.c.published_at, stories.c.created_at)
     if _is_sqlite(conn):
         fts = table("stories_fts", column("rowid"))
@@ -65,17 +73,20 @@ def search_stories(
             select(*_story_columns())
             .select_from(stories.join(fts, fts.c.rowid == stories.c.id))
             .where(text("stories_fts MATCH :match").bindparams(match=to_fts5(query)))
-            .order_by(rank, when.desc(), stories.c.id.desc())
+            .order_by(*([when.desc(), rank] if newest else [rank, when.desc()]))
+            .order_by(stories.c.id.desc())
         )
     else:
         tsq = func.to_tsquery(literal_column("'simple'"), to_tsquery(query))
         search: ColumnElement[Any] = literal_column("stories.search")
-        stmt = (
-            select(*_story_columns())
-            .where(search.op("@@")(tsq))
-            .order_by(func.ts_rank(search, tsq).desc(), when.desc(), stories.c.id.desc())
-        )
+        stmt = select(*_story_columns()).where(search.op("@@")(tsq))
+        score = func.ts_rank(search, tsq).desc()
+        stmt = stmt.order_by(*([when.desc(), score] if newest else [score, when.desc()]))
+        stmt = stmt.order_by(stories.c.id.desc())
     stmt = stmt.where(stories.c.state.in_(VISIBLE_STATES), when >= since)
+    if feed_ids is not None:
+        carried = select(story_sources.c.story_id).where(story_sources.c.feed_id.in_(feed_ids))
+        stmt = stmt.where(stories.c.id.in_(carried))
     return _views(conn, list(conn.execute(stmt.limit(limit).offset(offset))))
 
 

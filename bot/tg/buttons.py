@@ -21,6 +21,7 @@ from bot.tg import callback_data
 from bot.tg.manage import acts_on_chat, rights_problem, target_id, target_thread
 from bot.tg.replies import Context, edit, reply, replying, update_user_id
 from bot.tg.sender import digest_buttons
+from bot.tg.settings_view import ZONE_CHOICES, settings_view
 from bot.tg.views import (
     URL_REF,
     confirm_keyboard,
@@ -28,7 +29,6 @@ from bot.tg.views import (
     latest_view,
     link_previews,
     query_from_ref,
-    settings_view,
     subscribed_defaults_text,
     topic_view,
     undo_row,
@@ -181,18 +181,35 @@ async def undo_button(update: Update, context: Context) -> None:
 @replying
 @acts_on_chat(change=True)
 async def settings_button(update: Update, context: Context) -> None:
-    """Buttons under /settings: `set:sentences:<n>`, `set:previews:on|off`, `set:digest:<m>`."""
+    """Buttons under /settings (`set:<name>:<value>`): each change is made, answered with a
+    toast, and the message redrawn to show the new state."""
     query, data = _callback(update)
     name, value = callback_data.read_setting(data)
     service, chat_id = context.service, target_id(update, context)
-    if name == "sentences" and isinstance(value, int) and not isinstance(value, bool):
-        settings = await service.set_sentences(chat_id, value)
-    elif name == "previews" and isinstance(value, bool):
-        settings = await service.set_link_previews(chat_id, value)
+    view = "main"
+    if name == "view":
+        view = str(value)
+        settings = await service.settings(chat_id)
+    elif name == "sentences" and isinstance(value, int):
+        settings = await service.set_sentences(chat_id, int(value))
+    elif name == "previews":
+        settings = await service.set_link_previews(chat_id, bool(value))
+    elif name == "silent":
+        settings = await service.set_silent(chat_id, bool(value))
+    elif name == "dlen":
+        settings = await service.set_digest_length(chat_id, int(value))
+    elif name == "time":
+        settings, view = await service.toggle_digest_time(chat_id, str(value)), "times"
+    elif name == "tz":
+        if not 0 <= int(value) < len(ZONE_CHOICES):
+            raise UserError(texts.BUTTON_EXPIRED)
+        settings = await service.set_timezone(chat_id, ZONE_CHOICES[int(value)])
+    elif name == "quiet":
+        settings = await service.toggle_quiet_hours(chat_id)
     else:
         settings = await service.set_digest_mode(chat_id, str(value))
-    await query.answer(texts.DONE)
-    text, markup = settings_view(settings)
+    await query.answer(None if name == "view" else texts.DONE)
+    text, markup = settings_view(settings, view, service.clock())
     await edit(update, context, [text], markup)
 
 

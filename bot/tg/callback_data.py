@@ -39,6 +39,7 @@ INLINE_QUERY_BYTES = 40  # a query up to this many bytes rides in the button its
 MAX_PAGE = 1000  # no real list has more pages; a bigger number is a forged button
 MAX_ID = 2**31 - 1
 DIGEST_MODES = ("instant", "daily", "off")
+SETTING_VIEWS = ("main", "times", "zones")
 
 LATEST = r"^latest:\d+:\d+$"
 TOPIC = r"^topic:\d+:"
@@ -211,13 +212,22 @@ def read_undo(data: str) -> str:
 
 
 def read_setting(data: str) -> tuple[str, int | bool | str]:
-    """(name, value) of a `set:` button: sentences → int, previews → bool, digest → mode."""
+    """(name, value) of a `set:` button: sentences, dlen, tz → int; previews, silent → bool;
+    digest → mode; time → `HH:MM`; quiet → `toggle`; view → `main|times|zones`."""
     _, name, value = _parts(data, 3)
     if name == "sentences":
         return name, _number(value, 0, MAX_SUMMARY_SENTENCES)
-    if name == "previews" and value in (texts.ON, texts.OFF):
+    if name == "dlen":
+        return name, _number(value, 0, MAX_SUMMARY_SENTENCES)
+    if name == "tz":
+        return name, _number(value, 0, 99)
+    if name in ("previews", "silent") and value in (texts.ON, texts.OFF):
         return name, value == texts.ON
     if name == "digest" and value in DIGEST_MODES:
+        return name, value
+    if name == "time" and len(value) == 4 and value.isascii() and value.isdigit():
+        return name, f"{value[:2]}:{value[2:]}"
+    if (name, value) == ("quiet", "toggle") or (name == "view" and value in SETTING_VIEWS):
         return name, value
     raise UserError(texts.BUTTON_EXPIRED)
 

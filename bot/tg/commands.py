@@ -32,15 +32,16 @@ from bot.tg.manage import (
     target_thread,
 )
 from bot.tg.replies import Callback, Context, reply, replying, send, update_user_id
+from bot.tg.settings_view import settings_view
 from bot.tg.views import (
     URL_REF,
     confirm_keyboard,
     digest_text,
     feeds_view,
+    latest_on_view,
     latest_view,
     link_previews,
     manage_view,
-    settings_view,
     start_view,
     stats_text,
     subscribed_defaults_text,
@@ -149,25 +150,28 @@ async def feeds_command(update: Update, context: Context) -> None:
     await send(update, context, messages, markup if markup.inline_keyboard else None)
 
 
-def _parse_count(args: list[str]) -> int:
+def _parse_count(args: list[str]) -> tuple[int, str]:
+    """`[N] [topic query]` → (N, query); a number out of range gets the usage."""
     if not args:
-        return LATEST_DEFAULT
-    if (
-        len(args) > 1
-        or not re.fullmatch(r"[0-9]{1,3}", args[0])
-        or not 1 <= int(args[0]) <= LATEST_MAX
-    ):
+        return LATEST_DEFAULT, ""
+    if not re.fullmatch(r"[0-9]+", args[0]):
+        return LATEST_DEFAULT, " ".join(args)
+    if len(args[0]) > 3 or not 1 <= int(args[0]) <= LATEST_MAX:
         raise UserError(texts.LATEST_USAGE.format(max=LATEST_MAX))
-    return int(args[0])
+    return int(args[0]), " ".join(args[1:])
 
 
 @replying
 async def latest_command(update: Update, context: Context) -> None:
-    """/latest [N]: the newest N stories of this chat's feeds (or all feeds), with paging."""
-    count = _parse_count(_args(context))
-    messages, markup, settings = await latest_view(
-        context.service, target_id(update, context), count, 0
-    )
+    """/latest [N] [topic]: the newest N stories of this chat's feeds (or all feeds), with
+    paging; with a topic, the newest N on it."""
+    count, query = _parse_count(_args(context))
+    chat_id = target_id(update, context)
+    if query:
+        messages, settings = await latest_on_view(context.service, chat_id, count, query)
+        await send(update, context, messages, None, link_previews(settings))
+        return
+    messages, markup, settings = await latest_view(context.service, chat_id, count, 0)
     await send(update, context, messages, markup, link_previews(settings))
 
 
@@ -224,9 +228,45 @@ async def topics_command(update: Update, context: Context) -> None:
 @replying
 @acts_on_chat(change=True)
 async def digest_command(update: Update, context: Context) -> None:
-    """/digest instant | daily HH:MM[,HH:MM] | off."""
-    settings = await context.service.set_digest(target_id(update, context), _args(context))
+    """/digest instant | daily HH:MM[,HH:MM] | off | now."""
+    args, chat_id = _args(context), target_id(update, context)
+    if [a.lower() for a in args] == ["now"]:
+        waiting = await context.service.digest_now(chat_id)
+        text = texts.DIGEST_NOW.format(count=waiting) if waiting else texts.DIGEST_NOTHING
+        await reply(update, context, text)
+        return
+    settings = await context.service.set_digest(chat_id, args)
     await reply(update, context, digest_text(settings))
+
+
+@replying
+@acts_on_chat(change=False)
+async def quiet_command(update: Update, context: Context) -> None:
+    """/quiet 23:00-07:00 | off: hold instant stories inside the window until it ends; without
+    an argument, say what it is now (anyone); changing it is for admins in groups."""
+    service, args = context.service, _args(context)
+    if not args:
+        current = (await service.settings(target_id(update, context))).quiet_hours
+        shown = current.replace("-", "–") if current else texts.OFF
+        raise UserError(texts.QUIET_NOW.format(window=shown) + "\n\n" + texts.QUIET_USAGE)
+    await _check_change(update, context)
+    settings = await service.set_quiet_hours(target_id(update, context), " ".join(args))
+    if settings.quiet_hours:
+        window = settings.quiet_hours.replace("-", "–")
+        text = texts.QUIET_SET.format(window=window, tz=render.escape(settings.timezone))
+    else:
+        text = texts.QUIET_OFF
+    await reply(update, context, text)
+
+
+async def _check_change(update: Update, context: Context) -> None:
+    """For a command that shows a setting without arguments and changes it with them: only
+    admins change a group's (asked of Telegram now); a managed chat was checked already."""
+    target = context.target
+    if target is not None and not target.managed and not await may_change(update, context):
+        raise UserError(texts.ADMINS_ONLY)
+    if target is not None:
+        context.target = replace(target, change=True)
 
 
 @replying
@@ -234,15 +274,11 @@ async def digest_command(update: Update, context: Context) -> None:
 async def timezone_command(update: Update, context: Context) -> None:
     """/timezone <IANA name>: show it without argument; set it (admins in groups)."""
     service, args = context.service, _args(context)
-    if len(args) != 1:
+    if not args or len(args) > 4:
         current = (await service.settings(target_id(update, context))).timezone
         raise UserError(texts.TIMEZONE_USAGE.format(tz=render.escape(current)))
-    target = context.target
-    if target is not None and not target.managed and not await may_change(update, context):
-        raise UserError(texts.ADMINS_ONLY)
-    if target is not None:
-        context.target = replace(target, change=True)
-    settings = await service.set_timezone(target_id(update, context), args[0])
+    await _check_change(update, context)
+    settings = await service.set_timezone(target_id(update, context), " ".join(args))
     await reply(update, context, texts.TIMEZONE_SET.format(tz=render.escape(settings.timezone)))
 
 
@@ -251,7 +287,7 @@ async def timezone_command(update: Update, context: Context) -> None:
 async def settings_command(update: Update, context: Context) -> None:
     """/settings: summary length, link previews and digest mode, with buttons."""
     settings = await context.service.settings(target_id(update, context))
-    text, markup = settings_view(settings)
+    text, markup = settings_view(settings, now=context.service.clock())
     await reply(update, context, text, markup=markup)
 
 
@@ -369,6 +405,7 @@ COMMAND_CALLBACKS: dict[str, Callback] = {
     "topics": topics_command,
     "digest": digest_command,
     "timezone": timezone_command,
+    "quiet": quiet_command,
     "settings": settings_command,
     "manage": manage_command,
     "stats": stats_command,

@@ -126,6 +126,19 @@ async def latest_view(
     return messages, InlineKeyboardMarkup([row]) if row else None, settings
 
 
+async def latest_on_view(
+    service: Service, chat_id: int, count: int, query_text: str
+) -> tuple[list[str], ChatSettings]:
+    """Build `/latest N <topic>`: the newest N stories on the topic, and the chat's settings."""
+    query, page = await service.latest_on(chat_id, count, query_text)
+    settings = await service.settings(chat_id)
+    shown = render.escape(query.text)
+    if not page.stories:
+        return [texts.TOPIC_NOTHING.format(days=TOPIC_WINDOW_DAYS, query=shown)], settings
+    header = texts.LATEST_ON.format(query=shown)
+    return render_page(header, page, settings, count, service.clock()), settings
+
+
 async def query_ref(service: Service, query: str) -> str:
     """A short reference to the query for callback data (at most 64 bytes in all).
 
@@ -260,45 +273,3 @@ def stats_text(counts: dict[str, int], failing: list[Feed]) -> str:
         )
         text += texts.FAILING_FEEDS.format(lines=lines)
     return text
-
-
-def settings_view(settings: ChatSettings) -> tuple[str, InlineKeyboardMarkup]:
-    """Build /settings: the current values, and buttons to change each."""
-    digest = texts.DIGEST_DESCRIPTION[settings.digest_mode].format(
-        times=settings.digest_times.replace(",", ", ")
-    )
-    text = texts.SETTINGS.format(
-        sentences=settings.summary_sentences,
-        previews=texts.ON if settings.link_previews else texts.OFF,
-        digest=render.escape(digest),
-        tz=render.escape(settings.timezone),
-    )
-    return text, _settings_keyboard(settings)
-
-
-def _settings_keyboard(settings: ChatSettings) -> InlineKeyboardMarkup:
-    sentence_row = [
-        InlineKeyboardButton(
-            ("• " if n == settings.summary_sentences else "") + texts.SENTENCES_BUTTON.format(n=n),
-            callback_data=callback_data.setting("sentences", n, settings.chat_id),
-        )
-        for n in range(6)
-    ]
-    flip = texts.OFF if settings.link_previews else texts.ON
-    other_rows = [
-        [
-            InlineKeyboardButton(
-                texts.PREVIEWS_BUTTON.format(state=flip),
-                callback_data=callback_data.setting("previews", flip, settings.chat_id),
-            )
-        ],
-        [
-            InlineKeyboardButton(
-                texts.DIGEST_BUTTON.format(mode=mode),
-                callback_data=callback_data.setting("digest", mode, settings.chat_id),
-            )
-            for mode in ("instant", "daily", "off")
-            if mode != settings.digest_mode
-        ],
-    ]
-    return InlineKeyboardMarkup([sentence_row, *other_rows])

@@ -84,7 +84,7 @@ async def test_strangers_buttons_and_inline_queries_get_nothing(private: Bot) ->
     [settings] = await private.command("settings")
     await private.feed(
         callback_query_update(
-            buttons(settings)["1 sent."],
+            buttons(settings)["1"],
             chat_id=STRANGER,
             user_id=STRANGER,
             message_id=settings["message_id"],
