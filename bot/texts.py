@@ -420,7 +420,7 @@ QUIET_SET = (
     "when they end. <code>/quiet off</code> ends them."
 )
 QUIET_OFF = "Quiet hours are off: stories come as they arrive."
-DIGEST_NOW = "Sending what was waiting: {count} stories, in a moment."
+DIGEST_NOW = "Sending what was waiting ({count}) in a moment."
 DIGEST_NOTHING = (
     "Nothing is waiting for this chat: every story has been sent. /latest shows the newest."
 )

@@ -87,8 +87,14 @@ def digest_message(
     config: DeliveryConfig,
 ) -> list[str] | None:
     """A sent digest message drawn again from its own deliveries: its full summaries (as
-    pages) or its compact list (one page); None when no digest was sent as that message."""
-    rows = q.sent_in_message(conn, chat_id, message_id)
+    pages) or its compact list (one page); None when no digest was sent as that message.
+
+    The header's day is the one the digest was sent on (`sent_at` of its rows; `sent_at` is
+    the fallback). A digest that took several messages is drawn per message: its second
+    message's list starts at 1 again.
+    """
+    rows, when = q.sent_in_message(conn, chat_id, message_id)
+    sent_at = when or sent_at
     chat = q.chat_targets(conn, [chat_id]).get(chat_id)
     if not rows or chat is None:
         return None

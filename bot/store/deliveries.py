@@ -234,13 +234,20 @@ def claim_due(
     return [ClaimedDelivery(**row._asdict()) for row in result]
 
 
-def sent_in_message(conn: Connection, chat_id: int, message_id: int) -> list[ClaimedDelivery]:
+def sent_in_message(
+    conn: Connection, chat_id: int, message_id: int
+) -> tuple[list[ClaimedDelivery], datetime | None]:
     """The deliveries one sent message carried (a digest's stories, read back for its
-    buttons), in the order they were written."""
+    buttons), in the order they were written, and when it was sent."""
     d = deliveries.c
-    stmt = select(d.id, d.chat_id, d.story_id, d.attempts, d.reason, d.due_at, d.thread_id)
-    stmt = stmt.where(d.chat_id == chat_id, d.message_id == message_id, d.state == "sent")
-    return [ClaimedDelivery(**row._asdict()) for row in conn.execute(stmt.order_by(d.id))]
+    columns = (d.id, d.chat_id, d.story_id, d.attempts, d.reason, d.due_at, d.thread_id)
+    stmt = select(*columns, d.sent_at).where(
+        d.chat_id == chat_id, d.message_id == message_id, d.state == "sent"
+    )
+    rows = list(conn.execute(stmt.order_by(d.id)))
+    sent_at = max((r.sent_at for r in rows if r.sent_at is not None), default=None)
+    fields = ClaimedDelivery.__dataclass_fields__
+    return [ClaimedDelivery(**{k: getattr(r, k) for k in fields}) for r in rows], sent_at
 
 
 def mark_sent(conn: Connection, ids: Sequence[int], message_id: int, now: datetime) -> int:

@@ -232,7 +232,11 @@ async def digest_command(update: Update, context: Context) -> None:
     args, chat_id = _args(context), target_id(update, context)
     if [a.lower() for a in args] == ["now"]:
         waiting = await context.service.digest_now(chat_id)
-        text = texts.DIGEST_NOW.format(count=waiting) if waiting else texts.DIGEST_NOTHING
+        text = (
+            texts.DIGEST_NOW.format(count=texts.stories_count(waiting))
+            if waiting
+            else texts.DIGEST_NOTHING
+        )
         await reply(update, context, text)
         return
     settings = await context.service.set_digest(chat_id, args)

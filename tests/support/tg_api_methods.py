@@ -142,6 +142,7 @@ class BotApiMethods:
                     "link_preview_options": preview,
                     "disable_web_page_preview": params.get("disable_web_page_preview"),
                     "message_thread_id": thread,
+                    "disable_notification": bool(params.get("disable_notification")),
                     "time": time.monotonic(),
                 }
             )

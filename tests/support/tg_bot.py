@@ -29,6 +29,7 @@ from bot.config import (
     TelegramConfig,
 )
 from bot.core.render import to_plain
+from bot.core.text.summary_text import store_summary
 from bot.net.fetcher import HttpFetcher
 from bot.services.delivery import Dispatcher
 from bot.store.engine import Store
@@ -192,8 +193,9 @@ def catalogue_feed_id(bot: Bot, name: str) -> int:
     return feed.id
 
 
-def fresh_story(bot: Bot, title: str, feed_id: int) -> None:
-    """A ready story the feed brought just now (after the subscriptions were made)."""
+def fresh_story(bot: Bot, title: str, feed_id: int, summary: tuple[str, ...] = ()) -> None:
+    """A ready story the feed brought just now (after the subscriptions were made), with
+    `summary` as its sentences in pick order."""
     key = f"forum-{next(_keys)}"
     seen = datetime.now(UTC) + timedelta(seconds=1)
 
@@ -205,7 +207,7 @@ def fresh_story(bot: Bot, title: str, feed_id: int) -> None:
                 feed_id=feed_id,
                 url=f"https://news.example/{key}",
                 title=title,
-                summary="",
+                summary=store_summary(summary, tuple(range(len(summary)))),
                 search_doc=title.lower(),
                 state="ready",
                 created_at=seen,

@@ -254,6 +254,8 @@ async def test_group_members_read_but_only_admins_change(bot: Bot, group: int) -
         ("unfollow", "syria"),
         ("digest", "off"),
         ("timezone", "Europe/Berlin"),
+        ("quiet", "23:00-07:00"),
+        ("digest", "now"),
     ]:
         reply = await bot.text(name, args, chat=group, user=MEMBER)
         assert reply == texts.ADMINS_ONLY, name
