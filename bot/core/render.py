@@ -37,6 +37,7 @@ class StoryView:
     published: datetime | None = None
     summary: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()  # the feed's own, shown as tags before the keywords
     also_in: tuple[str, ...] = ()
     summary_ranks: tuple[int, ...] = ()  # pick order of each summary sentence, 0 = best
 

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from bot.core.feeds import Entry, ParsedFeed
 from bot.core.models import PendingStory
 from bot.core.text.extract import MAX_TEXT_CHARS
-from bot.core.text.keywords import split_keywords
+from bot.core.text.keywords import join_keywords, split_keywords
 from bot.core.textnorm import search_text
 from bot.store import feeds as feed_queries
 from bot.store.schema import stories, story_sources
@@ -120,6 +120,7 @@ def _story_row(feed_id: int, entry: Entry, now: datetime, backlog: bool) -> dict
         "published_at": entry.published,
         "teaser": entry.summary[:_TEASER_CHARS],
         "text": entry.content[:MAX_TEXT_CHARS],
+        "categories": join_keywords(entry.categories),
         "state": "seen" if backlog else "new",
         "fetch_page": True,
         # Searchable at once (backlog stories are never enriched); enrichment rewrites it.
