@@ -98,6 +98,22 @@ def test_a_story_keeps_its_feed_s_categories(db_url: str) -> None:
     reopened.close()
 
 
+def test_a_known_story_takes_the_categories_of_the_next_feed_only_when_it_had_none(
+    store: Store,
+) -> None:
+    feeds = [
+        store.write_sync(lambda conn, url=url: add_feed(conn, url))
+        for url in ("https://one.example/feed", "https://two.example/feed", "https://3.example/f")
+    ]
+    with_categories = dataclasses.replace(ENTRY, categories=("Labour", "Ferries"))
+    other = dataclasses.replace(ENTRY, categories=("Transport",))
+    for feed_id, entry in zip(feeds, (ENTRY, with_categories, other), strict=True):
+        store.write_sync(record_entries, feed_id, [entry], NOW)
+    store.write_sync(record_entries, feeds[0], [other], NOW)  # a re-poll changes nothing
+    stored = store.read_sync(lambda conn: conn.execute(select(stories.c.categories)).scalar_one())
+    assert stored == "Labour,Ferries"
+
+
 def _wait_for_lock_wait(store: Store, pid: int) -> None:
     """Until backend `pid` waits on a lock (read from pg_stat_activity, no fixed sleep)."""
     query = text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid")
