@@ -92,7 +92,7 @@ def _stop_words(language: str) -> frozenset[str]:
     """
     name = sumy_language(language)
     found = stop_words_for(name) if name else frozenset()
-    return found | _VERBS if language == "en" else found
+    return found | _VERBS if name == "english" else found
 
 
 @dataclass
@@ -119,7 +119,7 @@ def extract_keywords(
     """Return up to `limit` names and noun phrases, most significant first."""
     if limit <= 0:
         return ()
-    english = language == "en"
+    english = sumy_language(language) == "english"  # "en", "en-GB", "english"
     stop = _stop_words(language)
     body = _sentences(text[:MAX_INPUT_CHARS])
     heading = _sentences((title or "")[:_MAX_TITLE_CHARS])

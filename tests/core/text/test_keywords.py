@@ -77,6 +77,7 @@ RATES_TEXT = (
 def test_a_two_word_name_is_one_tag_and_headline_verbs_are_none() -> None:
     """The UX review's "#bank #central #spring #cut #holds" for this headline."""
     keywords = extract_keywords(RATES_TEXT, RATES_TITLE)
+    assert extract_keywords(RATES_TEXT, RATES_TITLE, language="en-GB") == keywords
     assert keywords[0] == "central bank"
     assert "Ruth Okafor" in keywords  # "Governor" is not part of her name
     assert not _lowered(keywords) & {"holds", "cut", "central", "bank", "spring", "signals"}
