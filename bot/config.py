@@ -94,7 +94,7 @@ class SummaryConfig:
 
     sentences: int = 3
     max_chars: int = 600
-    keywords: int = 5
+    keywords: int = 3  # names and noun phrases kept per story (tags and search)
     workers: int = 0  # processes that extract and summarise; 0 means one per core
     story_timeout_s: float = 5.0  # a story's budget in a worker, then feed text stands in
 

@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from bot.clock import utcnow
 from bot.config import Config
+from bot.core.render import story_tags
 from bot.core.text.summary_text import summary_of_length
 from bot.core.topic_query import TopicQuery, parse_topic_query
 from bot.errors import BotError, StoreError, UserError
@@ -37,6 +38,8 @@ def _story_dicts(
             "url": r.url,
             "summary": list(summary_of_length(r.summary, r.summary_ranks, sentences)),
             "keywords": list(r.keywords),
+            "categories": list(r.categories),
+            "tags": list(story_tags(r.categories, r.keywords)),
             "published": r.published.isoformat() if r.published else "",
             "feeds": [*r.sources, *r.also_in],
         }

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import MAX_SUMMARY_SENTENCES, Config
-from bot.core.render import hashtag
+from bot.core.render import story_tags
 from bot.core.text.extract import ExtractedArticle, extract_article, extract_text_article
 from bot.core.text.keywords import extract_keywords
 from bot.core.text.language import detect_language
@@ -55,7 +55,7 @@ class SummaryReport:
         lines = [self.title or "(untitled)", ""]
         lines += self.summary or ("(no summary: the text is too short)",)
         if self.keywords:
-            lines += ["", " ".join(tag for k in self.keywords if (tag := hashtag(k)))]
+            lines += ["", " ".join(story_tags((), self.keywords))]
         return "\n".join(lines)
 
 

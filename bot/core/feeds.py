@@ -46,6 +46,42 @@ _PERIODS["yearly"] = 31_536_000
 _XML_DECL = re.compile(rb"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _MAX_TEXT = 100_000
 _CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
+MAX_CATEGORIES = 5
+MAX_CATEGORY_CHARS = 40
+_CATEGORY_SPLIT = re.compile(r"[,;|]")
+# CMS defaults and labels every story of a feed carries: a tag that says nothing.
+_GENERIC_CATEGORIES = frozenset(
+    {
+        "uncategorized",
+        "uncategorised",
+        "non classé",
+        "non classifié",
+        "sin categoría",
+        "senza categoria",
+        "sem categoria",
+        "allgemein",
+        "geen categorie",
+        "general",
+        "default",
+        "misc",
+        "miscellaneous",
+        "other",
+        "others",
+        "news",
+        "article",
+        "articles",
+        "post",
+        "posts",
+        "blog",
+        "story",
+        "stories",
+        "home",
+        "homepage",
+        "featured",
+        "latest",
+        "top stories",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +96,7 @@ class Entry:
     summary: str
     content: str
     author: str
+    categories: tuple[str, ...] = ()  # the feed's own <category> values, cleaned (tags)
 
 
 @dataclass(frozen=True)
@@ -268,11 +305,45 @@ def _entry(raw: Any, feed_url: str) -> Entry | None:
         summary=summary,
         content=_content(raw),
         author=_clean(raw.get("author", "")),
+        categories=_categories(raw.get("tags")),
     )
 
 
 def _clean(value: object) -> str:
     return html_to_text(str(value or "")[:_MAX_TEXT])
+
+
+def _categories(tags: object) -> tuple[str, ...]:
+    """The entry's categories (`<category>`, Atom `term`/`label`, `dc:subject`) fit for tags.
+
+    At most `MAX_CATEGORIES`, in feed order, each tidied and at most `MAX_CATEGORY_CHARS`
+    long; a value listing several ("Politics, Elections") gives each. URLs (Blogger's
+    `kind#post` scheme terms), values without a letter ("2024") and CMS defaults
+    ("Uncategorized", "News") say nothing about the story and are dropped, and so is a
+    repeat in other case.
+    """
+    if not isinstance(tags, list):
+        return ()
+    found: dict[str, str] = {}
+    for tag in tags[:50]:  # a hostile feed may list thousands
+        if not hasattr(tag, "get"):
+            continue
+        value = html_to_text(str(tag.get("label") or tag.get("term") or "")[:1000])
+        for part in _CATEGORY_SPLIT.split(value):
+            name = " ".join(part.split())
+            if _is_category(name):
+                found.setdefault(name.casefold(), name)
+    return tuple(found.values())[:MAX_CATEGORIES]
+
+
+def _is_category(name: str) -> bool:
+    return (
+        0 < len(name) <= MAX_CATEGORY_CHARS
+        and any(c.isalpha() for c in name)
+        and "://" not in name
+        and not name.lower().startswith("www.")
+        and name.casefold() not in _GENERIC_CATEGORIES
+    )
 
 
 def _content(raw: Any) -> str:

@@ -20,6 +20,7 @@ from bot.core.text.summary_text import summary_of_length
 
 MESSAGE_LIMIT = 4096
 TITLE_MAX = 300
+MAX_TAGS = 3  # hashtags under a story: its feed's categories first, then its keywords
 _TAG_RE = re.compile(r"<(/?)([a-zA-Z-]+)([^>]*)>")
 _SENTENCE_END_RE = re.compile(r"[.!?…][\"'”’)\]]*\s")
 _HASHTAG_DROP_RE = re.compile(r"[^\w]+")
@@ -36,6 +37,7 @@ class StoryView:
     published: datetime | None = None
     summary: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()  # the feed's own, shown as tags before the keywords
     also_in: tuple[str, ...] = ()
     summary_ranks: tuple[int, ...] = ()  # pick order of each summary sentence, 0 = best
 
@@ -72,11 +74,38 @@ def safe_url(url: str) -> str | None:
 
 
 def hashtag(keyword: str) -> str:
-    """A keyword as a Telegram hashtag: `Bashar al-Assad` → `#Bashar_al_Assad` ('' if none)."""
+    """A keyword as a Telegram hashtag: `Bashar al-Assad` → `#Bashar_al_Assad` ('' if none).
+
+    The one casing rule for every tag: it starts with a capital. A keyword written all in
+    lower case gets one (`central bank` → `#Central_bank`), one all in capitals with five
+    letters or more is shouted, not an acronym (`WORLD NEWS` → `#World_News`; `#NATO`
+    stays), and names keep their own case (`#iPhone`, `#Bashar_al_Assad`).
+    """
     word = _HASHTAG_DROP_RE.sub("_", unicodedata.normalize("NFC", keyword)).strip("_")
     if not word or word.replace("_", "").isdigit():
         return ""
+    if word.isupper() and len(word) - word.count("_") >= 5:
+        word = "_".join(part.capitalize() for part in word.split("_"))
+    elif word.islower():
+        word = word[:1].upper() + word[1:]
     return "#" + word
+
+
+def story_tags(
+    categories: tuple[str, ...], keywords: tuple[str, ...], limit: int = MAX_TAGS
+) -> tuple[str, ...]:
+    """A story's hashtags: its feed's categories first, then its keywords, `limit` at most.
+
+    A tag that differs from an earlier one only in case is the same tag (`#World`, `#world`).
+    """
+    tags: dict[str, str] = {}
+    for term in (*categories, *keywords):
+        if len(tags) >= limit:
+            break
+        tag = hashtag(term)
+        if tag:
+            tags.setdefault(tag.casefold(), tag)
+    return tuple(tags.values())
 
 
 def format_time(when: datetime, now: datetime, tz: tzinfo) -> str:
@@ -173,10 +202,9 @@ def best_line(story: StoryView, limit: int) -> str:
     return _shorten(text, limit) if limit > 0 and text else ""
 
 
-def render_tags(keywords: tuple[str, ...]) -> str:
-    """Keywords as hashtags, without duplicates."""
-    tags = dict.fromkeys(t for t in (hashtag(k) for k in keywords) if t)
-    return escape(" ".join(tags))
+def render_tags(story: StoryView) -> str:
+    """The story's hashtags (`story_tags`) on one line."""
+    return escape(" ".join(story_tags(story.categories, story.keywords)))
 
 
 def render_story(
@@ -187,7 +215,7 @@ def render_story(
         render_title(story),
         render_meta(story, now, tz, following),
         render_summary(story.summary, sentences, story.summary_ranks),
-        render_tags(story.keywords),
+        render_tags(story),
     ]
     return "\n".join(line for line in lines if line)
 

@@ -350,7 +350,7 @@ def chat_targets(conn: Connection, chat_ids: Sequence[int]) -> dict[int, ChatTar
 
 
 def story_rows(conn: Connection, story_ids: Sequence[int]) -> dict[int, Row[Any]]:
-    """Title, link, summary, keywords and times of these stories."""
+    """Title, link, summary, keywords, categories and times of these stories."""
     s = stories.c
     columns: list[Column[Any]] = [
         s.id,
@@ -358,6 +358,7 @@ def story_rows(conn: Connection, story_ids: Sequence[int]) -> dict[int, Row[Any]
         s.url,
         s.summary,
         s.keywords,
+        s.categories,
         s.published_at,
         s.created_at,
     ]

@@ -173,6 +173,8 @@ stories = Table(
     Column("text", CleanText, nullable=False, server_default=""),
     Column("summary", CleanText, nullable=False, server_default=""),  # sentences, one per line
     Column("keywords", CleanText, nullable=False, server_default=""),  # comma-separated
+    # The feed's own categories, comma-separated like keywords: tags come from them first.
+    Column("categories", CleanText, nullable=False, server_default=""),
     Column("language", String(16), nullable=False, server_default=""),
     Column("signature", CleanText, nullable=False, server_default=""),  # near-duplicate signature
     # Lower-cased, accent-free title + keywords + text: what full-text search indexes.

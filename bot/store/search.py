@@ -49,6 +49,7 @@ def _story_columns() -> list[Any]:
         stories.c.created_at,
         stories.c.summary,
         stories.c.keywords,
+        stories.c.categories,
         stories.c.state,
     ]
 
@@ -148,5 +149,6 @@ def story_view(row: Row[Any], carriers: Sequence[str]) -> StoryView:
         summary=summary,
         summary_ranks=ranks,
         keywords=split_keywords(row.keywords),
+        categories=split_keywords(row.categories),
         also_in=tuple(carriers[1:]),
     )

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, literal, or_, select, update
+from sqlalchemy import Connection, Table, bindparam, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.core.feeds import Entry, ParsedFeed
 from bot.core.models import PendingStory
 from bot.core.text.extract import MAX_TEXT_CHARS
-from bot.core.text.keywords import split_keywords
+from bot.core.text.keywords import join_keywords, split_keywords
 from bot.core.textnorm import search_text
 from bot.store import feeds as feed_queries
 from bot.store.schema import stories, story_sources
@@ -70,6 +70,7 @@ def record_entries(
             row["fetch_page"] = False
     inserted = _insert_ignore_many(conn, stories, new_rows, ["key"], returning="key")
     new_rows = [row for row in new_rows if row["key"] in inserted]
+    _fill_categories(conn, [e for e in fresh if e.key not in inserted and e.categories])
     ids = _story_ids(conn, keys)
     sources = [
         {
@@ -88,6 +89,25 @@ def record_entries(
         backlog=backlog,
         linked=len(fresh) - len(new_rows),
         known=len(known),
+    )
+
+
+def _fill_categories(conn: Connection, entries: list[Entry]) -> None:
+    """Give a known story this feed's categories when the feed that brought it had none.
+
+    A story keeps its first categories (a re-poll changes nothing); one whose first carrier
+    sent none takes those of the next feed that carries it, so its tags still start with one.
+    """
+    if not entries:
+        return
+    stmt = (
+        update(stories)
+        .where(stories.c.key == bindparam("entry_key"), stories.c.categories == "")
+        .values(categories=bindparam("entry_categories"))
+    )
+    conn.execute(
+        stmt,
+        [{"entry_key": e.key, "entry_categories": join_keywords(e.categories)} for e in entries],
     )
 
 
@@ -120,6 +140,7 @@ def _story_row(feed_id: int, entry: Entry, now: datetime, backlog: bool) -> dict
         "published_at": entry.published,
         "teaser": entry.summary[:_TEASER_CHARS],
         "text": entry.content[:MAX_TEXT_CHARS],
+        "categories": join_keywords(entry.categories),
         "state": "seen" if backlog else "new",
         "fetch_page": True,
         # Searchable at once (backlog stories are never enriched); enrichment rewrites it.

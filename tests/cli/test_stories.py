@@ -36,6 +36,7 @@ def _seed(conn: Connection) -> None:
         published=now - timedelta(hours=2),
         summary="Talks resumed.\nMore soon.",
         keywords="Syria,Geneva",
+        categories="Middle East",
     )
     story = add_story(
         conn, "Café opens", "Crème brûlée.", feed_id=world, published=now - timedelta(hours=1)
@@ -62,6 +63,8 @@ def test_latest_json_newest_first(config_path: str, capsys: pytest.CaptureFixtur
     talks = lines[1]
     assert talks["summary"] == ["Talks resumed.", "More soon."]
     assert talks["keywords"] == ["Syria", "Geneva"]
+    assert talks["categories"] == ["Middle East"]
+    assert talks["tags"] == ["#Middle_East", "#Syria", "#Geneva"]  # as a chat shows them
     assert talks["feeds"] == ["World"]
     assert talks["url"].startswith("https://")
     assert datetime.fromisoformat(talks["published"]).tzinfo is not None

@@ -48,12 +48,15 @@ def test_rss20_fields_are_normalised() -> None:
     assert first.summary == "The budget passed by 201 votes to 180."
     assert first.content.startswith("The budget passed by 201 votes to 180 after a debate")
     assert first.author == "Ana Silva"
+    # A list in one <category> gives each; "Uncategorized" and a repeat in other case do not.
+    assert first.categories == ("Politics", "Budget", "Parliament")
     assert feed.site_url == "https://news.example.org/"
     assert feed.ttl_s == 1800  # <ttl>30</ttl>
     assert feed.update_period_s == 1800  # hourly, twice
     storm = feed.entries[1]
     assert storm.published == datetime(2026, 11, 25, 5, 0, tzinfo=UTC)  # +0100 → UTC
     assert storm.key == "guid:example-news-4711"
+    assert storm.categories == ()
     assert feed.entries[2].key == "https://news.example.org/2026/11/cafe"  # :443, upper case
 
 
@@ -65,6 +68,8 @@ def test_atom_entry_uses_id_and_content() -> None:
     assert entry.summary == "First summary."
     assert entry.content == "Full content of the first Atom story."
     assert entry.author == "Jo Writer"
+    # The label when there is one, else the term; a URL term (a scheme marker) is no tag.
+    assert entry.categories == ("World", "Middle East")
 
 
 def test_entries_without_guid_or_date_get_stable_keys() -> None:
@@ -260,3 +265,28 @@ def test_control_characters_never_reach_a_title() -> None:
     parsed = parse_feed(body, "http://c.example/feed")
     assert parsed.title == "T[31m"
     assert [e.title for e in parsed.entries] == ["Bell and NUL …"]  # &#x85; is cp1252's …
+
+
+def test_categories_are_bounded_and_junk_is_dropped() -> None:
+    """A hostile or careless feed cannot flood a story's tags with long, odd or empty values."""
+    junk = [
+        "  Middle\n   East  ",
+        "x" * 41,
+        "2024",
+        "#12",
+        "http://example.org/tags/world",
+        "www.example.org",
+        "Ops\x07 room",
+        "GENERAL",
+        "Non classé",
+        "Crime &amp; Justice",
+        "middle east",
+    ]
+    many = [f"Topic {n}" for n in range(1000)]
+    items = "".join(f"<category>{value}</category>" for value in [*junk, *many])
+    body = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><title>A</title>'
+        f"<link>http://c.example/1</link>{items}</item></channel></rss>"
+    ).encode()
+    [entry] = parse_feed(body, "http://c.example/feed").entries
+    assert entry.categories == ("Middle East", "Ops room", "Crime & Justice", "Topic 0", "Topic 1")

@@ -19,6 +19,7 @@ from bot.core.render import (
     render_story_list,
     render_summary,
     split_messages,
+    story_tags,
     truncate_html,
     utf16_length,
     visible_length,
@@ -102,6 +103,34 @@ def test_time_and_hashtags() -> None:
     assert hashtag("São Paulo") == "#São_Paulo"
     assert hashtag("1999") == ""
     assert hashtag("!!!") == ""
+
+
+def test_tags_come_from_the_feed_s_categories_first_at_most_three() -> None:
+    story = _story(
+        categories=("Middle East", "world"),
+        keywords=("Bashar al-Assad", "Syria", "Iran"),
+    )
+    html = render_story(story, sentences=1, now=NOW, tz=UTC)
+    assert html.endswith("\n#Middle_East #World #Bashar_al_Assad")
+    validate_telegram_html(html)
+    # A keyword that repeats a category in other case is the same tag; the next one fills in.
+    assert story_tags(("Syria",), ("syria", "Bashar al-Assad", "Iran")) == (
+        "#Syria",
+        "#Bashar_al_Assad",
+        "#Iran",
+    )
+    assert story_tags((), ("Iran",)) == ("#Iran",)
+    assert story_tags(("2024", "!!!"), ()) == ()
+
+
+def test_every_tag_starts_with_a_capital_and_names_keep_their_case() -> None:
+    assert hashtag("central bank") == "#Central_bank"
+    assert hashtag("Central bank") == "#Central_bank"
+    assert hashtag("WORLD NEWS") == "#World_News"
+    assert hashtag("NATO") == "#NATO"
+    assert hashtag("iPhone") == "#iPhone"
+    assert hashtag("Crime & Justice") == "#Crime_Justice"
+    assert hashtag("東京") == "#東京"
 
 
 def test_visible_length_counts_utf16_after_entities() -> None:

@@ -82,18 +82,18 @@ class NewsSite:
 
     def __init__(self, server: FeedServer) -> None:
         self.server = server
-        self.items: list[tuple[str, str, datetime]] = []
+        self.items: list[tuple[str, str, datetime, tuple[str, ...]]] = []
         self.start = datetime.now(ZoneInfo("UTC")) - timedelta(hours=1)
 
     @property
     def feed_url(self) -> str:
         return self.server.url_for("/news/feed.xml")
 
-    def publish(self, slug: str, title: str, page: bytes) -> str:
-        """Add an article page and its feed item; return the article URL."""
+    def publish(self, slug: str, title: str, page: bytes, categories: tuple[str, ...] = ()) -> str:
+        """Add an article page and its feed item (with its `<category>`s); return its URL."""
         url = self.server.add(f"/news/{slug}.html", page, content_type="text/html; charset=utf-8")
         published = self.start + timedelta(minutes=len(self.items))
-        self.items.append((title, url, published))
+        self.items.append((title, url, published, categories))
         self._write_feed()
         return url
 
@@ -101,8 +101,9 @@ class NewsSite:
         items = "".join(
             f"<item><title>{title}</title><link>{url}</link><guid>{url}</guid>"
             f"<pubDate>{format_datetime(published)}</pubDate>"
-            "<description>Short teaser. Read the full story on our site.</description></item>"
-            for title, url, published in reversed(self.items)
+            + "".join(f"<category>{c}</category>" for c in categories)
+            + "<description>Short teaser. Read the full story on our site.</description></item>"
+            for title, url, published, categories in reversed(self.items)
         )
         rss = (
             '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
@@ -136,6 +137,12 @@ def _command(api: BotApiStandIn, chat_id: int, text: str, user_id: int | None = 
     api.push_update(command_update(command, args, chat_id=chat_id, user_id=user_id or chat_id))
     api.wait_for(lambda: len(api.sent_messages(chat_id)) > before, timeout=20)
     return _texts(api, chat_id)[before]
+
+
+def _tags_of(text: str, url: str) -> list[str]:
+    """The hashtags under the story linking to `url` in a message (its first tag line after)."""
+    lines = text[text.index(f'href="{url}"') :].split("\n")
+    return next(line.split() for line in lines if line.startswith("#"))
 
 
 def _count_links(texts: list[str], url: str) -> int:
@@ -210,7 +217,9 @@ def test_newcomer_to_digest_restart_and_outage(
 
         # Two new stories: the seed article (about Syria) and an unrelated one.
         seed_title = "Before his removal, Assad informed Iran that Turkey was backing rebels"
-        seed_url = site.publish("assad-iran-turkey", seed_title, seed_page_html().encode())
+        seed_url = site.publish(
+            "assad-iran-turkey", seed_title, seed_page_html().encode(), ("Middle East", "News")
+        )
         title, body = OTHER_STORIES["bridge"]
         bridge_url = site.publish("bridge", title, _page(title, body))
 
@@ -225,6 +234,11 @@ def test_newcomer_to_digest_restart_and_outage(
         # A summary of the article page, not of the feed's teaser, with a link to the source.
         assert "Bashar al-Assad" in alice, alice
         assert f'href="{seed_url}"' in alice
+        # Its tags: the feed's own category first ("News" says nothing), then its names.
+        tags = _tags_of(alice, seed_url)
+        assert tags[0] == "#Middle_East", alice
+        assert 2 <= len(tags) <= 3, tags
+        assert "#News" not in tags
 
         assert old_url not in alice, "a story from before the subscription is not pushed"
         assert _count_links(_texts(api, BOB), bridge_url) == 0, "Bob follows syria only"

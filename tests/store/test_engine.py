@@ -11,7 +11,7 @@ from sqlalchemy import Connection, func, insert, select, text
 
 from bot.errors import StoreError
 from bot.store.engine import Store
-from bot.store.migrate import current_revision, head_revision, upgrade
+from bot.store.migrate import current_revision, downgrade, head_revision, upgrade
 from bot.store.schema import chats, deliveries, feeds, metadata, stories
 from bot.store.sql import insert_ignore, upsert
 
@@ -190,6 +190,40 @@ def test_upgrade_from_the_first_revision_keeps_rows(db_url: str) -> None:
     assert (row.url, row.content_hash, row.status) == ("https://news.example.org/rss", None, "new")
     chat = store.read_sync(lambda conn: conn.execute(select(chats)).one())
     assert (chat.id, chat.kind, chat.added_by) == (-100, "channel", None)
+    store.close()
+
+
+def test_the_newest_migration_goes_down_and_up_again(db_url: str) -> None:
+    """0008 (story categories) and 0007 (how a chat reads) undone keep the stories, chats and
+    the full-text index working."""
+    store = Store(db_url)
+    store.upgrade()
+    assert head_revision() == "0008"
+    story_id = store.write_sync(_add_chat_feed_story)
+    downgrade(store.engine, "0007")
+    assert current_revision(store.engine) == "0007"
+    columns = store.read_sync(
+        lambda conn: conn.execute(text("SELECT * FROM stories")).mappings().one()
+    )
+    assert "categories" not in columns
+    assert columns["title"] == "Assad informed Iran"
+    downgrade(store.engine, "0006")
+    chat = store.read_sync(lambda conn: conn.execute(text("SELECT * FROM chats")).mappings().one())
+    assert "quiet_hours" not in chat
+    assert chat["kind"] == "supergroup"
+    store.upgrade()
+    assert current_revision(store.engine) == head_revision()
+    store.write_sync(
+        lambda conn: conn.execute(
+            stories.update().where(stories.c.id == story_id).values(search_doc="ferry strike")
+        )
+    )
+    if store.is_sqlite:  # the triggers that keep the index in step survived the round trip
+        query = "SELECT rowid FROM stories_fts WHERE stories_fts MATCH :q"
+    else:
+        query = "SELECT id FROM stories WHERE search @@ to_tsquery('simple', :q)"
+    found = store.read_sync(lambda c: c.execute(text(query), {"q": "ferry"}).scalars().all())
+    assert found == [story_id]
     store.close()
 
 

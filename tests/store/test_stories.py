@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from bot.core.feeds import Entry
 from bot.store.engine import Store
-from bot.store.stories import RecordResult, record_entries
+from bot.store.schema import stories
+from bot.store.search import latest_stories
+from bot.store.stories import RecordResult, record_entries, save_enrichment
 from tests.support.databases import postgres_schema_url
 from tests.support.story_data import NOW, add_feed
 
@@ -64,6 +67,51 @@ def test_two_feeds_recording_one_story_at_once_count_it_new_exactly_once() -> No
             assert (results["b"].new, results["b"].linked) == (0, 1)
         finally:
             store.close()
+
+
+def test_a_story_keeps_its_feed_s_categories(db_url: str) -> None:
+    """Recorded from the entry, kept across a reopen, and read back in the reader's view."""
+    entry = dataclasses.replace(ENTRY, categories=("Middle East", "Crime & Justice"))
+    store = Store(db_url)
+    store.upgrade()
+    feed_id = store.write_sync(lambda conn: add_feed(conn, "https://one.example/feed"))
+    store.write_sync(record_entries, feed_id, [entry], NOW)
+    store.close()
+
+    reopened = Store(db_url)
+    story_id = reopened.read_sync(lambda conn: conn.execute(select(stories.c.id)).scalar_one())
+    saved = reopened.write_sync(
+        save_enrichment,
+        story_id,
+        NOW,
+        text="Crews walked out.",
+        summary="Crews walked out.",
+        keywords="Ferry",
+        language="en",
+        signature="",
+        search_doc="ferry crews walk out",
+    )
+    assert saved
+    [view] = reopened.read_sync(latest_stories, None, 5)
+    assert view.categories == ("Middle East", "Crime & Justice")
+    assert view.keywords == ("Ferry",)
+    reopened.close()
+
+
+def test_a_known_story_takes_the_categories_of_the_next_feed_only_when_it_had_none(
+    store: Store,
+) -> None:
+    feeds = [
+        store.write_sync(lambda conn, url=url: add_feed(conn, url))
+        for url in ("https://one.example/feed", "https://two.example/feed", "https://3.example/f")
+    ]
+    with_categories = dataclasses.replace(ENTRY, categories=("Labour", "Ferries"))
+    other = dataclasses.replace(ENTRY, categories=("Transport",))
+    for feed_id, entry in zip(feeds, (ENTRY, with_categories, other), strict=True):
+        store.write_sync(record_entries, feed_id, [entry], NOW)
+    store.write_sync(record_entries, feeds[0], [other], NOW)  # a re-poll changes nothing
+    stored = store.read_sync(lambda conn: conn.execute(select(stories.c.categories)).scalar_one())
+    assert stored == "Labour,Ferries"
 
 
 def _wait_for_lock_wait(store: Store, pid: int) -> None:

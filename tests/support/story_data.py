@@ -31,6 +31,7 @@ def add_story(
     summary: str = "",
     keywords: str = "",
     url: str = "",
+    categories: str = "",
 ) -> int:
     """Insert an enriched story (search_doc from the normaliser) and its source row; its id."""
     key = f"story-{next(_keys)}"
@@ -42,6 +43,7 @@ def add_story(
         "text": text,
         "summary": summary,
         "keywords": keywords,
+        "categories": categories,
         "published_at": published or NOW - timedelta(hours=1),
         "search_doc": search_text(title, keywords, text),
         "state": state,
