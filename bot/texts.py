@@ -326,7 +326,8 @@ SETTINGS_TIMES = (
 )
 SETTINGS_ZONES = (
     "<b>Time zone</b>\nNow: {tz}\n\nTap one, or send <code>/timezone</code> with your city "
-    "(<code>/timezone Berlin</code>) or offset (<code>/timezone +02:00</code>)."
+    "(<code>/timezone Berlin</code>) or offset (<code>/timezone +02:00</code>); in a private "
+    "chat you can also share a location (📎 › Location): only its time zone is kept."
 )
 SENTENCES_BAD = "Summary length must be 0 to 5 sentences."
 
@@ -424,3 +425,8 @@ DIGEST_NOW = "Sending what was waiting ({count}) in a moment."
 DIGEST_NOTHING = (
     "Nothing is waiting for this chat: every story has been sent. /latest shows the newest."
 )
+TIMEZONE_FROM_LOCATION = (
+    "Time zone set to {tz} from the location you shared (the location itself is not kept). "
+    "Not right? <code>/timezone</code> and your city."
+)
+LOCATION_NO_ZONE = "I cannot tell the time zone of that place: use /timezone and your city."

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import tzfpy
+
 from bot import texts
 from bot.core.render import escape
 from bot.errors import UserError
@@ -207,3 +209,12 @@ def resolve_timezone(value: str) -> str:
         message = texts.TIMEZONE_UNKNOWN.format(value=escape(text[:64]))
         raise UserError(message + (texts.TIMEZONE_SUGGEST.format(names=hint) if hint else ""))
     return name
+
+
+def zone_at(latitude: float, longitude: float) -> str | None:
+    """The IANA time zone of a shared location (tzfpy's offline boundary data); None for
+    coordinates that are not on Earth or that the data does not place."""
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    name = tzfpy.get_tz(longitude, latitude)  # tzfpy takes longitude first
+    return _zone_names().get(name.lower()) if name else None

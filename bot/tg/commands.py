@@ -9,6 +9,7 @@ use /latest and /topic.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import replace
 
@@ -18,6 +19,7 @@ from telegram.constants import ChatType
 from bot import texts
 from bot.core import render
 from bot.core.netguard import MAX_URL_CHARS
+from bot.core.schedule import zone_at
 from bot.core.topic_query import parse_topic_query
 from bot.core.user_input import find_link, start_link
 from bot.errors import UserError
@@ -342,6 +344,23 @@ async def unknown_command(update: Update, context: Context) -> None:
     addressed = command.lower().endswith("@" + (context.bot.username or "").lower())
     if chat.type == ChatType.PRIVATE or addressed:
         await reply(update, context, texts.UNKNOWN_COMMAND)
+
+
+@replying
+@acts_on_chat(change=True)
+async def location_message(update: Update, context: Context) -> None:
+    """A location shared in a private chat: its time zone becomes the chat's (or the managed
+    chat's). Only the zone's name is kept, never the coordinates."""
+    message = update.effective_message
+    if message is None or message.location is None:
+        return
+    where = message.location
+    zone = await asyncio.to_thread(zone_at, where.latitude, where.longitude)
+    if zone is None:
+        raise UserError(texts.LOCATION_NO_ZONE)
+    settings = await context.service.set_timezone(target_id(update, context), zone)
+    shown = render.escape(settings.timezone)
+    await reply(update, context, texts.TIMEZONE_FROM_LOCATION.format(tz=shown))
 
 
 @replying

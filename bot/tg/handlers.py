@@ -26,7 +26,13 @@ from bot.core.render import to_plain
 from bot.tg.access import gate
 from bot.tg.buttons import button_handlers
 from bot.tg.chats import my_chat_member_command, track_chat
-from bot.tg.commands import COMMAND_CALLBACKS, channel_command, private_text, unknown_command
+from bot.tg.commands import (
+    COMMAND_CALLBACKS,
+    channel_command,
+    location_message,
+    private_text,
+    unknown_command,
+)
 from bot.tg.inline import inline_query
 from bot.tg.replies import Context
 
@@ -63,6 +69,7 @@ def build_handlers() -> dict[int, list[BaseHandler[Update, Any, Any]]]:
         MessageHandler(filters.UpdateType.CHANNEL_POST & filters.COMMAND, channel_command),
         MessageHandler(filters.COMMAND, unknown_command),
         MessageHandler(_PRIVATE_TEXT, private_text),
+        MessageHandler(filters.ChatType.PRIVATE & filters.LOCATION, location_message),
         ChatMemberHandler(my_chat_member_command, ChatMemberHandler.MY_CHAT_MEMBER),
         InlineQueryHandler(inline_query),
     ]

@@ -15,6 +15,7 @@ from bot.core.schedule import (
     parse_time,
     quiet_until,
     resolve_timezone,
+    zone_at,
 )
 from bot.errors import UserError
 
@@ -157,3 +158,12 @@ def test_quiet_hours_end_at_the_local_time_across_midnight_and_dst() -> None:
     assert quiet_until("01:00-03:00", "UTC", at(29, 2)) == at(29, 3)  # within one day
     assert quiet_until("", "UTC", at(29, 2)) is None
     assert quiet_until("nonsense", "UTC", at(29, 2)) is None
+
+
+def test_a_shared_location_gives_its_time_zone() -> None:
+    assert zone_at(52.52, 13.40) == "Europe/Berlin"
+    assert zone_at(28.61, 77.21) == "Asia/Kolkata"  # not Kathmandu, the nearer zone city
+    assert zone_at(40.71, -74.01) == "America/New_York"
+    assert zone_at(-33.87, 151.21) == "Australia/Sydney"
+    assert zone_at(91.0, 0.0) is None
+    assert zone_at(0.0, 181.0) is None

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import Connection, insert, select
+
 from bot.core.render import to_plain
 from bot.store.chats import get_chat
+from bot.store.schema import stories, story_sources
 from tests.support.phone import phone_screens
 from tests.support.tg_bot import Bot, buttons, catalogue_feed_id, deliver, fresh_story
 from tests.support.tg_updates import PRIVATE_CHAT_ID as PRIVATE
+from tests.support.tg_updates import make_message
 
 SUMMARY = ("Envoys met in Geneva on Tuesday.", "They agreed to meet again.", "Talks go on.")
 
@@ -148,6 +152,23 @@ async def test_silent_pushes_and_a_topic_push_that_says_why(bot: Bot) -> None:
     assert bot.api.sent_messages(PRIVATE)[-1]["disable_notification"] is True
 
 
+def _also_carried_by(bot: Bot, title: str, feed_id: int) -> None:
+    """Record that another feed carried the story too (as the near-duplicate merge does)."""
+
+    def write(conn: Connection) -> None:
+        story = conn.execute(select(stories.c.id).where(stories.c.title == title)).scalar_one()
+        conn.execute(
+            insert(story_sources).values(
+                feed_id=feed_id,
+                item_key=f"dup-{story}",
+                story_id=story,
+                first_seen_at=datetime.now(UTC) + timedelta(seconds=2),
+            )
+        )
+
+    bot.store.write_sync(write)
+
+
 async def test_a_compact_digest_opens_its_full_summaries_in_place(bot: Bot) -> None:
     await bot.command("subscribe", "World")
     await bot.command("subscribe", "Tech")
@@ -157,11 +178,14 @@ async def test_a_compact_digest_opens_its_full_summaries_in_place(bot: Bot) -> N
         fresh_story(bot, f"World story {n} about the talks in Geneva", world, SUMMARY)
     for n in range(3):
         fresh_story(bot, f"Tech story {n} about a new phone chip", tech, SUMMARY)
+    _also_carried_by(bot, "Tech story 1 about a new phone chip", world)  # a near-duplicate
     morning = (datetime.now(UTC) + timedelta(days=1)).replace(hour=8, minute=0, second=0)
     await deliver(bot, PRIVATE, at=morning - timedelta(minutes=1))
     sent = await deliver(bot, PRIVATE, at=morning)
     [digest_text] = sent[None]
     assert f"{morning:%A} {morning.day} {morning:%B} · 8 stories" in digest_text
+    # The story two feeds carried comes first, under its feed, naming the other one.
+    assert "\n\nTech\n1. Tech story 1 about a new phone chip\nWorld · Envoys" in digest_text
     assert "They agreed" not in digest_text  # one line per story
     digest = bot.api.sent_messages(PRIVATE)[-1]
     assert phone_screens(digest["text"]) <= 1.5
@@ -189,3 +213,19 @@ async def test_digest_now_and_latest_with_a_count_and_a_topic(bot: Bot) -> None:
     assert latest.startswith("Latest on geneva")
     assert "Geneva talks resume" in latest
     assert "Harbour" not in latest
+
+
+async def test_a_shared_location_sets_the_time_zone_and_is_not_kept(bot: Bot) -> None:
+    def location(latitude: float, longitude: float) -> dict[str, object]:
+        message = make_message("", chat_id=PRIVATE)
+        message.pop("text", None)
+        message["location"] = {"latitude": latitude, "longitude": longitude}
+        return {"message": message}
+
+    before = len(bot.api.sent_messages(PRIVATE))
+    await bot.feed(location(28.61, 77.21))  # New Delhi
+    [reply] = bot.api.sent_messages(PRIVATE)[before:]
+    assert "Time zone set to Asia/Kolkata" in reply["plain_text"]
+    chat = _chat(bot)
+    assert chat.timezone == "Asia/Kolkata"
+    assert "28.6" not in repr(chat)  # only the zone's name is kept
