@@ -44,6 +44,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("digest", "stories as they come, daily, or off", _DIGEST_USAGE, CHANGERS),
     Command("timezone", "the time zone for digest times", "<city or zone>", CHANGERS),
     Command("quiet", "hold pushes at night", "HH:MM-HH:MM|off", CHANGERS),
+    Command("filter", "push only a feed's stories on a topic", "[feed query|feed off]", CHANGERS),
+    Command("mute", "never push stories on a topic", "query|off", CHANGERS),
     Command("settings", "length, sound, digest, quiet hours", "", CHANGERS),
     Command("manage", "change a channel or group you run", "[@channel]", PRIVATE_ONLY),
     Command("stats", "bot statistics", "", frozenset({BOT_ADMIN})),
@@ -430,3 +432,36 @@ TIMEZONE_FROM_LOCATION = (
     "Not right? <code>/timezone</code> and your city."
 )
 LOCATION_NO_ZONE = "I cannot tell the time zone of that place: use /timezone and your city."
+
+# Filters: what a subscription lets through, what a chat never gets
+FILTER_USAGE = (
+    "Use <code>/filter &lt;feed&gt; &lt;query&gt;</code> to push only that feed's stories "
+    'matching the query (as in /topic: words, <code>"a phrase"</code>, <code>-exclude</code>, '
+    "<code>a OR b</code>), e.g. <code>/filter 1 syria -football</code>, and "
+    "<code>/filter &lt;feed&gt; off</code> to end it. The feed is its number or name in /feeds."
+)
+FILTER_SET = (
+    "Stories of {feed} now come here only when they match <code>{query}</code> "
+    "(/latest and /topic still show everything)."
+)
+FILTER_OFF = "Every story of {feed} comes here again."
+FILTER_NONE = "No feed here has a filter. " + FILTER_USAGE
+FILTER_LIST = "<b>Filters</b>\n{lines}"
+FILTER_LINE = "{n}. {feed}: <code>{query}</code>"
+FILTER_SHOWN = " · only <code>{query}</code>"
+FILTER_BUTTON = "Filter {name}"
+FILTER_HELP = (
+    "<b>{feed}</b>: {state}\n\nSend <code>/filter {n} &lt;query&gt;</code> to keep only the "
+    "stories that match it, e.g. <code>/filter {n} syria -football</code>."
+)
+FILTER_STATE_ALL = "every story is pushed"
+FILTER_STATE = "only stories matching <code>{query}</code> are pushed"
+FILTER_CLEAR_BUTTON = "Push every story again"
+MUTE_USAGE = (
+    "Use <code>/mute &lt;query&gt;</code>: stories matching it are never pushed here, from any "
+    "feed or topic (/latest and /topic still show them), e.g. <code>/mute football OR "
+    "cricket</code>. <code>/mute off</code> ends it."
+)
+MUTE_NOW = "Muted here: <code>{query}</code>. <code>/mute off</code> ends it."
+MUTE_SET = "Stories matching <code>{query}</code> are never pushed here now."
+MUTE_OFF = "Nothing is muted here."

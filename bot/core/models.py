@@ -26,6 +26,7 @@ class ChatSettings:
     digest_length: int = 1  # 0: titles only, 1: a line per story, 2-5: that many sentences
     silent: bool = False  # instant pushes arrive without a notification sound
     quiet_hours: str = ""  # "23:00-07:00": instant stories held until its end; "" off
+    mute: str = ""  # a topic query whose stories are never pushed here; "" none
 
 
 @dataclass(frozen=True)

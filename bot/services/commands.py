@@ -25,6 +25,7 @@ from bot.core.topic_query import TopicQuery, canonical, parse_topic_query
 from bot.core.undo import UndoBook
 from bot.core.user_input import looks_like_url, normalise_url, shown_url
 from bot.errors import FeedError, FetchError, UserError
+from bot.services.filters import FilterCases
 from bot.services.ports import Fetcher
 from bot.services.settings import ChatSettingsCases
 from bot.store import chats as chat_queries
@@ -67,9 +68,10 @@ class FeedInfo:
     url: str
     status: str
     thread_id: int | None = None  # the forum topic its stories go to
+    filter: str = ""  # the topic query its stories must match to be pushed; "" all
 
 
-class Service(ChatSettingsCases):
+class Service(ChatSettingsCases, FilterCases):
     """Use cases of the chat-facing bot, over the store and the fetcher (a chat's settings:
     `bot.services.settings`)."""
 
@@ -307,7 +309,13 @@ class Service(ChatSettingsCases):
         """The chat's feeds with their health."""
         rows = await self.store.read(chat_queries.list_subscriptions, chat_id)
         threads = await self.store.read(chat_queries.subscription_threads, chat_id)
-        return [FeedInfo(r.id, r.display_name, r.url, r.status, threads.get(r.id)) for r in rows]
+        filters = await self.filters(chat_id)
+        return [
+            FeedInfo(
+                r.id, r.display_name, r.url, r.status, threads.get(r.id), filters.get(r.id, "")
+            )
+            for r in rows
+        ]
 
     # Stories
 

@@ -94,6 +94,7 @@ def get_chat(conn: Connection, chat_id: int) -> ChatSettings | None:
         digest_length=row.digest_length,
         silent=bool(row.silent),
         quiet_hours=row.quiet_hours,
+        mute=row.mute,
     )
 
 

@@ -75,6 +75,7 @@ class ChatTarget:
     digest_length: int = 1
     silent: bool = False
     quiet_hours: str = ""
+    mute: str = ""  # a topic query: stories matching it are never pushed to this chat
 
 
 def add_delivery(
@@ -130,6 +131,7 @@ def _target_columns() -> list[Column[Any]]:
         c.digest_length,
         c.silent,
         c.quiet_hours,
+        c.mute,
     ]
 
 
@@ -137,15 +139,22 @@ def _target(row: Any) -> ChatTarget:  # a Row with the _target_columns()
     return ChatTarget(**{k: getattr(row, k) for k in ChatTarget.__dataclass_fields__})
 
 
-def feed_subscribers(conn: Connection, story_id: int) -> list[tuple[ChatTarget, int, int | None]]:
-    """Active push chats subscribed to a feed that carried the story, with that feed's id
-    and the forum topic the subscription was made in.
+def feed_subscribers(
+    conn: Connection, story_id: int
+) -> list[tuple[ChatTarget, int, int | None, str | None]]:
+    """Active push chats subscribed to a feed that carried the story, with that feed's id,
+    the forum topic the subscription was made in and its filter (a topic query, or None).
 
     A subscription gets only what its feed brought after it was made: subscribing is not a
     request for the stories already in the store (that is what /latest is for).
     """
     stmt = (
-        select(*_target_columns(), subscriptions.c.feed_id, subscriptions.c.thread_id)
+        select(
+            *_target_columns(),
+            subscriptions.c.feed_id,
+            subscriptions.c.thread_id,
+            subscriptions.c.filter,
+        )
         .join(subscriptions, subscriptions.c.chat_id == chats.c.id)
         .join(story_sources, story_sources.c.feed_id == subscriptions.c.feed_id)
         .where(story_sources.c.story_id == story_id, chats.c.active)
@@ -153,7 +162,7 @@ def feed_subscribers(conn: Connection, story_id: int) -> list[tuple[ChatTarget, 
         .where(chats.c.digest_mode.in_(PUSH_MODES))
         .order_by(chats.c.id, story_sources.c.first_seen_at, subscriptions.c.feed_id)
     )
-    return [(_target(row), row.feed_id, row.thread_id) for row in conn.execute(stmt)]
+    return [(_target(row), row.feed_id, row.thread_id, row.filter) for row in conn.execute(stmt)]
 
 
 def followed_topics(conn: Connection) -> list[tuple[ChatTarget, str, datetime, int | None]]:

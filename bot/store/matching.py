@@ -72,24 +72,43 @@ def story_targets(
     and the forum topic of the subscription or followed topic that gave it.
 
     Like a subscription, a followed topic gets only stories first seen after it was followed
-    (`seen_at`, read from the store when not given).
+    (`seen_at`, read from the store when not given). A subscription with a filter passes only
+    stories matching it; a chat's mute query stops a story from any feed or topic. Both are
+    asked of the full-text index, like topics, once per distinct query and story.
     """
-    targets: dict[int, Target] = {}
-    for chat, feed_id, thread in feed_subscribers(conn, story_id):
-        targets.setdefault(chat.id, (chat, f"feed:{feed_id}", thread))
-    if not topics:
-        return targets
-    if seen_at is None:
-        seen_at = story_first_seen(conn, story_id)
     verdicts: dict[str, bool] = {}
-    for chat, query, text, followed_at, thread in topics:
-        if chat.id in targets or (seen_at is not None and seen_at < followed_at):
-            continue
+
+    def matches(text: str) -> bool:
         if text not in verdicts:
-            verdicts[text] = story_matches(conn, story_id, query)
-        if verdicts[text]:
-            targets[chat.id] = (chat, f"topic:{text}", thread)
-    return targets
+            verdicts[text] = _matches_text(conn, story_id, text)
+        return verdicts[text]
+
+    targets: dict[int, Target] = {}
+    for chat, feed_id, thread, wanted in feed_subscribers(conn, story_id):
+        if chat.id not in targets and (not wanted or matches(wanted)):
+            targets[chat.id] = (chat, f"feed:{feed_id}", thread)
+    if topics:
+        if seen_at is None:
+            seen_at = story_first_seen(conn, story_id)
+        for chat, query, text, followed_at, thread in topics:
+            if chat.id in targets or (seen_at is not None and seen_at < followed_at):
+                continue
+            if text not in verdicts:
+                verdicts[text] = story_matches(conn, story_id, query)
+            if verdicts[text]:
+                targets[chat.id] = (chat, f"topic:{text}", thread)
+    return {c: t for c, t in targets.items() if not (t[0].mute and matches(t[0].mute))}
+
+
+def _matches_text(conn: Connection, story_id: int, text: str) -> bool:
+    """Whether the story matches a stored query; one that no longer parses matches nothing
+    (a filter that cannot be read lets nothing through, a mute stops nothing)."""
+    try:
+        query = parse_topic_query(text)
+    except UserError:
+        log.warning("skipping unusable stored query %r", text)
+        return False
+    return story_matches(conn, story_id, query)
 
 
 def match_story(

@@ -96,6 +96,7 @@ chats = Table(
     Column("digest_length", Integer, nullable=False, server_default="1"),  # 0 titles, 1 a line
     Column("silent", Boolean, nullable=False, server_default="0"),  # pushes without a sound
     Column("quiet_hours", CleanText, nullable=False, server_default=""),  # "23:00-07:00"
+    Column("mute", CleanText, nullable=False, server_default=""),  # a query never pushed here
 )
 
 # The chat a user changes from their private chat (/manage); none: their private chat.
@@ -145,6 +146,7 @@ subscriptions = Table(
     Column("feed_id", Integer, ForeignKey("feeds.id", ondelete="CASCADE"), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("thread_id", BigInteger),  # the forum topic it was made in; NULL: General / the chat
+    Column("filter", CleanText),  # a topic query its stories must match to be pushed; NULL: all
     PrimaryKeyConstraint("chat_id", "feed_id"),
 )
 Index("ix_subscriptions_feed_id", subscriptions.c.feed_id)

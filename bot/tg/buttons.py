@@ -26,6 +26,7 @@ from bot.tg.views import (
     URL_REF,
     confirm_keyboard,
     feeds_view,
+    filter_view,
     latest_view,
     link_previews,
     query_from_ref,
@@ -214,6 +215,25 @@ async def settings_button(update: Update, context: Context) -> None:
 
 
 @replying
+@acts_on_chat(change=True)
+async def filter_button(update: Update, context: Context) -> None:
+    """Filter under /feeds (`filt:<feed id>`): the feed's filter and how to set it, as a new
+    message; `filt:<feed id>:off` under that message clears it and redraws the message."""
+    query, data = _callback(update)
+    feed_id, clear = callback_data.read_feed_filter(data)
+    chat_id = target_id(update, context)
+    if clear:
+        await context.service.clear_filter(chat_id, feed_id)
+        await query.answer(texts.DONE)
+        text, markup = await filter_view(context.service, chat_id, feed_id)
+        await edit(update, context, [text], markup)
+        return
+    await query.answer()
+    text, markup = await filter_view(context.service, chat_id, feed_id)
+    await reply(update, context, text, markup=markup)
+
+
+@replying
 async def digest_button(update: Update, context: Context) -> None:
     """Under a digest: `dg:f:<page>` shows its stories' full summaries in place (paged when
     they need more than one message), `dg:s:0` the compact list again. Reading, not a
@@ -275,5 +295,6 @@ def button_handlers() -> list[BaseHandler[Update, Any, Any]]:
         CallbackQueryHandler(settings_button, pattern=callback_data.SETTING),
         CallbackQueryHandler(manage_button, pattern=callback_data.MANAGE),
         CallbackQueryHandler(digest_button, pattern=callback_data.DIGEST),
+        CallbackQueryHandler(filter_button, pattern=callback_data.FEED_FILTER),
         CallbackQueryHandler(stale_button),
     ]

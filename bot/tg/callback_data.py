@@ -18,9 +18,9 @@ value: a forged or stale button is a `UserError` "This button has expired", neve
 - `dg:f:<page>` / `dg:s:0`: a digest message shown with its full summaries (that page) or as
   its compact list again (the stories are the message's own deliveries)
 
-`subdef`, `unsub:`, `yes:`, `no:`, `undo:` and `set:` carry `@<chat id>` of the chat their
-view was built for:
-pressed after /manage switched to another chat, they are refused instead of changing that one.
+`subdef`, `unsub:`, `filt:`, `yes:`, `no:`, `undo:` and `set:` carry `@<chat id>` of the chat
+their view was built for: pressed after /manage switched to another chat, they are refused
+instead of changing that one.
 
 A topic `ref` is `q<query>` when the query fits, else `h<key>` of the query kept in the store.
 """
@@ -47,6 +47,7 @@ FOLLOW = r"^follow:"
 SUBSCRIBE = r"^sub:[0-9a-f]{16}$"
 _FOR_CHAT = r"(@-?\d{1,14})?"
 UNSUBSCRIBE = rf"^unsub:\d+{_FOR_CHAT}$"
+FEED_FILTER = rf"^filt:\d+(:off)?{_FOR_CHAT}$"
 DEFAULTS = rf"^subdef{_FOR_CHAT}$"
 REMOVE_ALL = ("unsuball", "unfollowall")
 CONFIRM = rf"^yes:(unsuball|unfollowall|unsub:\d+){_FOR_CHAT}$"
@@ -109,6 +110,19 @@ def cancel(back_to_feeds: bool, chat_id: int) -> str:
 def undo(token: str, chat_id: int) -> str:
     """`undo:<token>@<chat id>`."""
     return _for_chat(f"undo:{token}", chat_id)
+
+
+def feed_filter(feed_id: int, chat_id: int | None = None, clear: bool = False) -> str:
+    """`filt:<feed id>[:off][@<chat id>]`: show a feed's filter, or clear it."""
+    return _for_chat(f"filt:{feed_id}" + (":off" if clear else ""), chat_id)
+
+
+def read_feed_filter(data: str) -> tuple[int, bool]:
+    """(feed id, clear) of a `filt:` button."""
+    parts = data.split(":")
+    if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] != "off"):
+        raise UserError(texts.BUTTON_EXPIRED)
+    return _number(parts[1], 1, MAX_ID), len(parts) == 3
 
 
 def setting(name: str, value: str | int, chat_id: int | None = None) -> str:

@@ -247,6 +247,54 @@ async def digest_command(update: Update, context: Context) -> None:
 
 @replying
 @acts_on_chat(change=False)
+async def filter_command(update: Update, context: Context) -> None:
+    """/filter <feed> <query> | <feed> off: push only that feed's stories matching the query;
+    without arguments, list the chat's filters (anyone); changing is for admins in groups."""
+    service, args, chat_id = context.service, _args(context), target_id(update, context)
+    if not args:
+        filters = await service.filters(chat_id)
+        if not filters:
+            raise UserError(texts.FILTER_NONE)
+        feeds = await service.list_feeds(chat_id)
+        lines = [
+            texts.FILTER_LINE.format(
+                n=n, feed=render.escape(f.name), query=render.escape(filters[f.id])
+            )
+            for n, f in enumerate(feeds, 1)
+            if f.id in filters
+        ]
+        await reply(update, context, texts.FILTER_LIST.format(lines="\n".join(lines)))
+        return
+    await _check_change(update, context)
+    feed, query = await service.set_filter(chat_id, args)
+    name = render.escape(feed.display_name)
+    if query:
+        text = texts.FILTER_SET.format(feed=name, query=render.escape(query))
+    else:
+        text = texts.FILTER_OFF.format(feed=name)
+    await reply(update, context, text)
+
+
+@replying
+@acts_on_chat(change=False)
+async def mute_command(update: Update, context: Context) -> None:
+    """/mute <query> | off: stories matching it are never pushed to this chat; without an
+    argument, say what is muted (anyone); changing is for admins in groups."""
+    service, args, chat_id = context.service, _args(context), target_id(update, context)
+    if not args:
+        current = (await service.settings(chat_id)).mute
+        if not current:
+            raise UserError(texts.MUTE_USAGE)
+        await reply(update, context, texts.MUTE_NOW.format(query=render.escape(current)))
+        return
+    await _check_change(update, context)
+    query = await service.set_mute(chat_id, " ".join(args))
+    text = texts.MUTE_SET.format(query=render.escape(query)) if query else texts.MUTE_OFF
+    await reply(update, context, text)
+
+
+@replying
+@acts_on_chat(change=False)
 async def quiet_command(update: Update, context: Context) -> None:
     """/quiet 23:00-07:00 | off: hold instant stories inside the window until it ends; without
     an argument, say what it is now (anyone); changing it is for admins in groups."""
@@ -429,6 +477,8 @@ COMMAND_CALLBACKS: dict[str, Callback] = {
     "digest": digest_command,
     "timezone": timezone_command,
     "quiet": quiet_command,
+    "filter": filter_command,
+    "mute": mute_command,
     "settings": settings_command,
     "manage": manage_command,
     "stats": stats_command,

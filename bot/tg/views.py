@@ -18,6 +18,7 @@ from bot.config import CatalogueFeed
 from bot.core import render
 from bot.core.models import ChatSettings, Feed
 from bot.core.schedule import chat_zone
+from bot.errors import UserError
 from bot.services.commands import TOPIC_PAGE, TOPIC_WINDOW_DAYS, Service, StoryPage
 from bot.tg import callback_data
 
@@ -55,17 +56,44 @@ async def feeds_view(service: Service, chat_id: int) -> tuple[list[str], InlineK
         name = render.escape(feed.name)
         shown = f'<a href="{render.escape(link)}">{name}</a>' if link else name
         where = thread_note(chat_id, feed.thread_id)
-        blocks.append(f"{n}. {shown} — {render.escape(health)}{where}")
+        only = texts.FILTER_SHOWN.format(query=render.escape(feed.filter)) if feed.filter else ""
+        blocks.append(f"{n}. {shown} — {render.escape(health)}{where}{only}")
     buttons = [
         [
             InlineKeyboardButton(
                 button_label(texts.REMOVE_BUTTON, f.name),
                 callback_data=callback_data.unsubscribe(f.id, chat_id),
-            )
+            ),
+            InlineKeyboardButton(
+                button_label(texts.FILTER_BUTTON, f.name),
+                callback_data=callback_data.feed_filter(f.id, chat_id),
+            ),
         ]
         for f in feeds[:MAX_REMOVE_BUTTONS]
     ]
     return join_lines(blocks), InlineKeyboardMarkup(buttons)
+
+
+async def filter_view(
+    service: Service, chat_id: int, feed_id: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A feed's filter, how to set it, and a button to clear it when it has one."""
+    feeds = await service.list_feeds(chat_id)
+    found = [(n, f) for n, f in enumerate(feeds, 1) if f.id == feed_id]
+    if not found:
+        raise UserError(texts.BUTTON_EXPIRED)
+    n, feed = found[0]
+    if feed.filter:
+        state = texts.FILTER_STATE.format(query=render.escape(feed.filter))
+    else:
+        state = texts.FILTER_STATE_ALL
+    text = texts.FILTER_HELP.format(feed=render.escape(feed.name), state=state, n=n)
+    if not feed.filter:
+        return text, None
+    clear = InlineKeyboardButton(
+        texts.FILTER_CLEAR_BUTTON, callback_data=callback_data.feed_filter(feed_id, chat_id, True)
+    )
+    return text, InlineKeyboardMarkup([[clear]])
 
 
 def confirm_keyboard(action: str, chat_id: int) -> InlineKeyboardMarkup:

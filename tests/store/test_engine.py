@@ -194,12 +194,15 @@ def test_upgrade_from_the_first_revision_keeps_rows(db_url: str) -> None:
 
 
 def test_the_newest_migration_goes_down_and_up_again(db_url: str) -> None:
-    """0008 (story categories) and 0007 (how a chat reads) undone keep the stories, chats and
-    the full-text index working."""
+    """0009 (filters), 0008 (story categories) and 0007 (how a chat reads) undone keep the
+    stories, chats and the full-text index working."""
     store = Store(db_url)
     store.upgrade()
-    assert head_revision() == "0008"
+    assert head_revision() == "0009"
     story_id = store.write_sync(_add_chat_feed_story)
+    downgrade(store.engine, "0008")
+    chat = store.read_sync(lambda conn: conn.execute(text("SELECT * FROM chats")).mappings().one())
+    assert "mute" not in chat
     downgrade(store.engine, "0007")
     assert current_revision(store.engine) == "0007"
     columns = store.read_sync(

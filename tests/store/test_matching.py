@@ -8,6 +8,7 @@ from sqlalchemy import Connection, select, update
 
 from bot.store import chats as chat_queries
 from bot.store import deliveries as q
+from bot.store import filters as filter_queries
 from bot.store.engine import Store
 from bot.store.matching import match_ready
 from bot.store.schema import chats, deliveries, stories, subscriptions, topics
@@ -257,3 +258,47 @@ def test_deliveries_go_to_the_forum_topic_their_subscription_or_topic_was_made_i
     assert store.read_sync(chat_queries.topic_threads, -100) == {"volcano": 9}
     threads = {r["story_id"]: r["thread_id"] for r in store.read_sync(_rows)}
     assert threads == {ids["tech"]: None, ids["world"]: None, ids["volcano"]: 9}
+
+
+def _seed_filters(conn: Connection) -> dict[str, int]:
+    wire, sport = add_feed(conn, "Wire"), add_feed(conn, "Sport")
+    add_chat(conn, 1)  # Wire filtered to syria, minus football
+    add_chat(conn, 2, mode="daily", times="08:00", tz="UTC")  # a digest chat, mutes syria
+    add_chat(conn, 3)  # Wire unfiltered, Sport filtered to a query nothing matches
+    subscribe(conn, [1, 2, 3], wire)
+    subscribe(conn, [3], sport)
+    add_topic(conn, 2, "damascus")  # the topic matches too: the mute still holds
+    filter_queries.set_filter(conn, 1, wire, "syria -football")
+    filter_queries.set_filter(conn, 3, sport, "curling")
+    filter_queries.set_mute(conn, 2, "syria", NOW)
+    return {
+        "syria": add_story(conn, "s", [wire], doc="syria talks in damascus"),
+        "football": add_story(conn, "f", [wire], doc="syria football cup"),
+        "other": add_story(conn, "o", [wire, sport], doc="harbour festival"),
+        "sport": add_story(conn, "p", [sport], doc="tennis final"),
+    }
+
+
+def test_filters_and_mutes_decide_which_chats_a_story_reaches(store: Store) -> None:
+    ids = store.write_sync(_seed_filters)
+    store.write_sync(match_ready, NOW, instant_window_s=0.0)
+    got = {(r["chat_id"], r["story_id"]) for r in store.read_sync(_rows)}
+    assert got == {
+        (1, ids["syria"]),  # filtered: only the syria story without football
+        (2, ids["other"]),  # the digest chat: all but what mentions syria, which it muted
+        (3, ids["syria"]),  # unfiltered Wire: everything Wire carried
+        (3, ids["football"]),
+        (3, ids["other"]),  # also carried by its filtered Sport: Wire lets it through
+    }  # nobody gets the sport story: Sport's only subscriber filters it out
+
+
+def test_a_filter_that_no_longer_parses_lets_nothing_through(store: Store) -> None:
+    def seed(conn: Connection) -> int:
+        wire = add_feed(conn, "Wire")
+        add_chat(conn, 1)
+        subscribe(conn, [1], wire)
+        conn.execute(update(subscriptions).values(filter="   "))  # no query left in it
+        return add_story(conn, "s", [wire], doc="syria")
+
+    store.write_sync(seed)
+    assert store.write_sync(match_ready, NOW, instant_window_s=0.0) == 0

@@ -107,6 +107,8 @@ def _help_commands(text: str) -> list[str]:
 
 READ = ["help", "feeds", "latest", "topic", "topics"]
 CHANGE = [
+    "filter",
+    "mute",
     "subscribe",
     "unsubscribe",
     "follow",
@@ -223,10 +225,10 @@ async def test_unsubscribe_and_feeds_with_remove_buttons(bot: Bot) -> None:
     assert "World" in listing["plain_text"]
     assert "not polled yet" in listing["plain_text"]
     remove = buttons(listing)
-    assert set(remove) == {"Remove World", "Remove Tech"}
+    assert set(remove) == {"Remove World", "Remove Tech", "Filter World", "Filter Tech"}
     await bot.press(remove["Remove World"], listing)
     await bot.press(buttons(bot.current(listing))[texts.YES_BUTTON], listing)
-    assert set(buttons(bot.current(listing))) == {texts.UNDO_BUTTON, "Remove Tech"}
+    assert set(buttons(bot.current(listing))) == {texts.UNDO_BUTTON, "Remove Tech", "Filter Tech"}
     assert "not subscribed to nope" in await bot.text("unsubscribe", "nope")
     assert "Unsubscribed from Tech" in await bot.text("unsubscribe", "tech")
     assert bot.store.read_sync(subscribed_feed_ids, PRIVATE) == []

@@ -121,7 +121,7 @@ async def test_a_remove_button_asks_in_place_and_can_be_undone(bot: Bot) -> None
     await _press(bot, "Remove World", listing)
     text = await _press(bot, texts.YES_BUTTON, listing)
     assert text.startswith("Unsubscribed from World.\n\nThis chat's feeds (1 of 3)")
-    assert list(buttons(bot.current(listing))) == [texts.UNDO_BUTTON, "Remove Tech"]
+    assert list(buttons(bot.current(listing))) == [texts.UNDO_BUTTON, "Remove Tech", "Filter Tech"]
     assert bot.store.read_sync(subscribed_feed_ids, PRIVATE) == [catalogue_feed_id(bot, "Tech")]
     assert await _press(bot, texts.UNDO_BUTTON, listing) == texts.UNDONE_FEEDS.format(count=1)
     assert len(bot.store.read_sync(subscribed_feed_ids, PRIVATE)) == 2
