@@ -57,16 +57,21 @@ def compose_chat(
     digest_length: int = 1,
     silent: bool = False,
     held: bool = False,
+    full_view: bool = True,
 ) -> list[Outgoing]:
     """A chat's (or one forum topic's) messages for its due stories: its digest, or the
-    instant stories together (`held`: they waited for the end of its quiet hours)."""
+    instant stories together (`held`: they waited for the end of its quiet hours).
+
+    `full_view`: a compact digest offers its full summaries (a button). Only private chats
+    get it: in a group or channel one reader's tap would redraw the message for everyone.
+    """
     if daily:
         parts = compose_digest(
             entries, max_stories=max_stories, now=now, tz=tz, length=digest_length
         )
     else:
         parts = compose_instant(entries, now=now, tz=tz, sentences=sentences, held=held)
-    expandable = daily and digest_length < 2
+    expandable = full_view and daily and digest_length < 2
     return [
         Outgoing(
             chat_id,

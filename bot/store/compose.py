@@ -54,6 +54,7 @@ def compose_messages(
                 digest_length=chat.digest_length,
                 silent=chat.silent,
                 held=any(_was_held(chat, i.due_at) for i in items),
+                full_view=chat.kind == "private",
             )
         )
     return result

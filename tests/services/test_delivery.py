@@ -221,6 +221,8 @@ async def test_a_channel_gets_its_pushes_and_its_digest_at_its_local_time(
     assert (report.messages, report.sent) == (1, 2)
     [digest] = api.sent_messages(EVENING)
     assert _text(digest).startswith("Wednesday 25 November · 2 stories")
+    # No "Full summaries" in a channel: one reader's tap would redraw it for every reader.
+    assert not (digest["reply_markup"] or {}).get("inline_keyboard")
     assert api.counts()["too_many_requests"] == 0
 
 
