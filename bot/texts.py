@@ -424,3 +424,15 @@ DIGEST_NOW = "Sending what was waiting ({count}) in a moment."
 DIGEST_NOTHING = (
     "Nothing is waiting for this chat: every story has been sent. /latest shows the newest."
 )
+
+# OPML in chat: /import and /export (#15)
+OPML_TOO_BIG = (
+    "That file is larger than {limit}, far more than a list of feeds. Send a smaller one."
+)
+OPML_NOT_XML = "That file is not valid XML, so it is not an OPML list of feeds."
+OPML_DTD = (
+    "That file declares a DTD or entities, which I do not read: they can hide harmful content. "
+    "Export the list again without them."
+)
+OPML_NOT_OPML = "That file is XML but not an OPML list of feeds."
+OPML_TOO_MANY = "That file lists {count} feeds; I import at most {limit} from one file."
