@@ -436,3 +436,12 @@ OPML_DTD = (
 )
 OPML_NOT_OPML = "That file is XML but not an OPML list of feeds."
 OPML_TOO_MANY = "That file lists {count} feeds; I import at most {limit} from one file."
+# Why one feed of an import failed, in a few words (`UserError.reason`)
+WHY_NOT_A_URL = "not a feed address"
+WHY_NOT_A_FEED = "not a feed, and links to none"
+WHY_BLOCKED = "blocked address (private or local network)"
+WHY_UNREACHABLE = "unreachable: {reason}"
+WHY_TOO_MANY_FETCHES = "not tried: too many fetches; send the file again in {seconds} s"
+WHY_LIMIT = "over this chat's limit of {limit} feeds"
+WHY_OUT_OF_TIME = "not tried: the import ran out of time; send the file again"
+WHY_OTHER = "could not be added"
