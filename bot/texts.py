@@ -36,6 +36,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("subscribe", "add the suggested feeds or any feed", "[URL or name]", CHANGERS),
     Command("unsubscribe", "stop a feed, or all of them", "name|all", CHANGERS),
     Command("feeds", "this chat's feeds and their health", "", EVERYONE),
+    Command("import", "add the feeds of an OPML file", "", CHANGERS),
+    Command("export", "this chat's feeds as an OPML file", "", EVERYONE),
     Command("latest", "the newest stories, on a topic too", "[N] [topic]", EVERYONE),
     Command("topic", "search the stories of the last week", "<query>", EVERYONE),
     Command("follow", "get a topic's stories from every feed", "<query>", CHANGERS),
@@ -445,3 +447,18 @@ WHY_TOO_MANY_FETCHES = "not tried: too many fetches; send the file again in {sec
 WHY_LIMIT = "over this chat's limit of {limit} feeds"
 WHY_OUT_OF_TIME = "not tried: the import ran out of time; send the file again"
 WHY_OTHER = "could not be added"
+IMPORT_SEND_FILE = (
+    "Send me the OPML file (<code>.opml</code> or <code>.xml</code>, up to {limit}) that your "
+    "feed reader exported, as a file. Its feeds will be added to this chat."
+)
+IMPORT_SUMMARY = (
+    "<b>Imported from {file}</b>\n"
+    "Imported: {imported}\n"
+    "Already subscribed: {existing}\n"
+    "Failed: {failed}"
+)
+IMPORT_FAILED_LINE = "• {url} – {reason}"
+IMPORT_FAILED_MORE = "… and {count} more"
+IMPORT_EMPTY = "That OPML file lists no feeds (no outline has an <code>xmlUrl</code>)."
+IMPORT_NEXT = "\n\n/feeds lists this chat's feeds."
+EXPORT_CAPTION = "This chat's {count} feed(s) as OPML: /import it here or in any feed reader."

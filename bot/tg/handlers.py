@@ -28,6 +28,7 @@ from bot.tg.buttons import button_handlers
 from bot.tg.chats import my_chat_member_command, track_chat
 from bot.tg.commands import COMMAND_CALLBACKS, channel_command, private_text, unknown_command
 from bot.tg.inline import inline_query
+from bot.tg.opml import document_message
 from bot.tg.replies import Context
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ def build_handlers() -> dict[int, list[BaseHandler[Update, Any, Any]]]:
     others: list[BaseHandler[Update, Any, Any]] = [
         MessageHandler(filters.UpdateType.CHANNEL_POST & filters.COMMAND, channel_command),
         MessageHandler(filters.COMMAND, unknown_command),
+        MessageHandler(filters.UpdateType.MESSAGE & filters.Document.ALL, document_message),
         MessageHandler(_PRIVATE_TEXT, private_text),
         ChatMemberHandler(my_chat_member_command, ChatMemberHandler.MY_CHAT_MEMBER),
         InlineQueryHandler(inline_query),

@@ -105,9 +105,10 @@ def _help_commands(text: str) -> list[str]:
     return [line.split()[0][1:] for line in text.splitlines() if line.startswith("/")]
 
 
-READ = ["help", "feeds", "latest", "topic", "topics"]
+READ = ["help", "feeds", "export", "latest", "topic", "topics"]
 CHANGE = [
     "subscribe",
+    "import",
     "unsubscribe",
     "follow",
     "unfollow",
