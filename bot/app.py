@@ -196,6 +196,7 @@ def build_application(
         ApplicationBuilder()
         .token(token or require_token(config))
         .base_url(config.telegram.api_url)
+        .base_file_url(config.telegram.file_url)
         .context_types(CONTEXT_TYPES)
         .connect_timeout(timeout)
         .read_timeout(timeout)

@@ -49,6 +49,13 @@ class TelegramConfig:
     allowed_chats: tuple[int, ...] = ()  # and these chats (groups an allowed user adds are too)
     log_chat: int = 0  # a chat that gets the operator's notices; 0: none
 
+    @property
+    def file_url(self) -> str:
+        """Where files are downloaded from: the Bot API serves them beside its methods, as
+        `.../file/bot<token>/<path>` next to `.../bot<token>/<method>` (PTB's base_file_url)."""
+        root, _, last = self.api_url.rstrip("/").rpartition("/")
+        return f"{root}/file/{last}"
+
 
 @dataclass(frozen=True)
 class StorageConfig:

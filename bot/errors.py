@@ -11,6 +11,8 @@ The tree::
     ├── FeedError            bytes that are not a usable feed
     ├── WorkError            a story's extraction/summary ran out of time or lost its worker
     └── UserError            text that is safe to show in a chat, as the reply
+        ├── AlreadySubscribedError   the chat has that feed already
+        └── FeedLimitError           the chat has as many feeds as it may
 """
 
 
@@ -51,7 +53,20 @@ class FeedError(BotError):
 
 
 class UserError(BotError):
-    """An expected problem whose message is shown to the user as it is."""
+    """An expected problem whose message is shown to the user as it is; `reason` says it in
+    a few words, for a list of outcomes such as an OPML import's summary ("" if none)."""
+
+    def __init__(self, text: str, *, reason: str = "") -> None:
+        super().__init__(text)
+        self.reason = reason
+
+
+class AlreadySubscribedError(UserError):
+    """The chat is subscribed to that feed already."""
+
+
+class FeedLimitError(UserError):
+    """The chat has `[telegram] max_feeds_per_chat` feeds already."""
 
 
 class WorkError(BotError):

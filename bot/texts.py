@@ -36,6 +36,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("subscribe", "add the suggested feeds or any feed", "[URL or name]", CHANGERS),
     Command("unsubscribe", "stop a feed, or all of them", "name|all", CHANGERS),
     Command("feeds", "this chat's feeds and their health", "", EVERYONE),
+    Command("import", "add the feeds of an OPML file", "", CHANGERS),
+    Command("export", "this chat's feeds as an OPML file", "", EVERYONE),
     Command("latest", "the newest stories, on a topic too", "[N] [topic]", EVERYONE),
     Command("topic", "search the stories of the last week", "<query>", EVERYONE),
     Command("follow", "get a topic's stories from every feed", "<query>", CHANGERS),
@@ -465,3 +467,39 @@ MUTE_USAGE = (
 MUTE_NOW = "Muted here: <code>{query}</code>. <code>/mute off</code> ends it."
 MUTE_SET = "Stories matching <code>{query}</code> are never pushed here now."
 MUTE_OFF = "Nothing is muted here."
+
+# OPML in chat: /import and /export (#15)
+OPML_TOO_BIG = (
+    "That file is larger than {limit}, far more than a list of feeds. Send a smaller one."
+)
+OPML_NOT_XML = "That file is not valid XML, so it is not an OPML list of feeds."
+OPML_DTD = (
+    "That file declares a DTD or entities, which I do not read: they can hide harmful content. "
+    "Export the list again without them."
+)
+OPML_NOT_OPML = "That file is XML but not an OPML list of feeds."
+OPML_TOO_MANY = "That file lists {count} feeds; I import at most {limit} from one file."
+# Why one feed of an import failed, in a few words (`UserError.reason`)
+WHY_NOT_A_URL = "not a feed address"
+WHY_NOT_A_FEED = "not a feed, and links to none"
+WHY_BLOCKED = "blocked address (private or local network)"
+WHY_UNREACHABLE = "unreachable: {reason}"
+WHY_TOO_MANY_FETCHES = "not tried: too many fetches; send the file again in {seconds} s"
+WHY_LIMIT = "over this chat's limit of {limit} feeds"
+WHY_OUT_OF_TIME = "not tried: the import ran out of time; send the file again"
+WHY_OTHER = "could not be added"
+IMPORT_SEND_FILE = (
+    "Send me the OPML file (<code>.opml</code> or <code>.xml</code>, up to {limit}) that your "
+    "feed reader exported, as a file. Its feeds will be added to this chat."
+)
+IMPORT_SUMMARY = (
+    "<b>Imported from {file}</b>\n"
+    "Imported: {imported}\n"
+    "Already subscribed: {existing}\n"
+    "Failed: {failed}"
+)
+IMPORT_FAILED_LINE = "• {url} – {reason}"
+IMPORT_FAILED_MORE = "… and {count} more"
+IMPORT_EMPTY = "That OPML file lists no feeds (no outline has an <code>xmlUrl</code>)."
+IMPORT_NEXT = "\n\n/feeds lists this chat's feeds."
+EXPORT_CAPTION = "This chat's {count} feed(s) as OPML: /import it here or in any feed reader."

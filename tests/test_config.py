@@ -15,6 +15,7 @@ from bot.cli.logs import ScrubFilter, scrub
 from bot.config import (
     SECTIONS,
     Config,
+    TelegramConfig,
     load_config,
     read_config,
     require_token,
@@ -34,6 +35,18 @@ def test_defaults_need_no_file() -> None:
     assert config.poll.interval_s == 600
     assert config.summary.sentences == 3
     assert config.fetch.allow_private_networks is False
+
+
+@pytest.mark.parametrize(
+    ("api_url", "file_url"),
+    [
+        ("https://api.telegram.org/bot", "https://api.telegram.org/file/bot"),
+        ("http://127.0.0.1:8081/bot/", "http://127.0.0.1:8081/file/bot"),
+        ("https://tg.example/api/bot{token}", "https://tg.example/api/file/bot{token}"),
+    ],
+)
+def test_files_are_downloaded_beside_the_api(api_url: str, file_url: str) -> None:
+    assert TelegramConfig(api_url=api_url).file_url == file_url
 
 
 def test_example_file_loads_and_equals_the_defaults() -> None:

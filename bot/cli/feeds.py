@@ -3,8 +3,7 @@
 `poll --once` migrates the store, syncs the catalogue from `[[feeds]]`, polls every feed once,
 enriches the new stories and prints one line per feed and a total; without `--once` it polls
 the due feeds every `poll.tick_s` until interrupted.
-OPML is read with xml.etree after refusing any DTD, so no entity (external or expanding) is
-ever processed.
+OPML is read and written by `bot.core.opml`, as it is for /import and /export in chat.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import xml.etree.ElementTree as ET
 from datetime import datetime
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from bot.clock import utcnow
 from bot.config import Config
 from bot.core.models import Feed
 from bot.core.netguard import check_url
+from bot.core.opml import Outline, parse_opml, render_opml
 from bot.errors import FetchError, UserError
 from bot.net.fetcher import HttpFetcher
 from bot.services.enrich import Enricher
@@ -187,12 +186,13 @@ def opml_command(args: argparse.Namespace, config: Config) -> int:
         if args.opml_command == "import":
             data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
             added = 0
-            for url, title in parse_opml(data):
-                _add(store, url, title or url, False)
+            for outline in parse_opml(data):
+                _add(store, outline.url, outline.title or outline.url, False)
                 added += 1
             print(f"imported {added} feeds")
         else:
-            text = render_opml(store.read_sync(feed_queries.list_feeds))
+            rows = store.read_sync(feed_queries.list_feeds)
+            text = render_opml(Outline(r.url, r.display_name, r.site_url) for r in rows)
             if args.file == "-":
                 sys.stdout.write(text)
             else:
@@ -200,35 +200,3 @@ def opml_command(args: argparse.Namespace, config: Config) -> int:
     finally:
         store.close()
     return 0
-
-
-def parse_opml(data: bytes) -> list[tuple[str, str]]:
-    """(xmlUrl, title) of every feed outline; refuses DTDs and entities."""
-    if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
-        raise UserError("the OPML file has a DTD or entities, which are not accepted")
-    try:
-        root = ET.fromstring(data)  # noqa: S314 - DTDs refused above: no entities at all
-    except ET.ParseError as exc:
-        raise UserError(f"the OPML file is not valid XML: {exc}") from None
-    found: dict[str, str] = {}
-    for outline in root.iter("outline"):
-        url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
-        if url and url not in found:
-            found[url] = (outline.get("title") or outline.get("text") or "").strip()
-    return list(found.items())
-
-
-def render_opml(rows: list[Feed]) -> str:
-    """An OPML 2.0 document listing every feed."""
-    root = ET.Element("opml", version="2.0")
-    head = ET.SubElement(root, "head")
-    ET.SubElement(head, "title").text = "digest-bot feeds"
-    body = ET.SubElement(root, "body")
-    for row in rows:
-        title = row.display_name
-        attrs = {"type": "rss", "text": title, "title": title, "xmlUrl": row.url}
-        if row.site_url:
-            attrs["htmlUrl"] = row.site_url
-        ET.SubElement(body, "outline", attrs)
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, "unicode") + "\n"

@@ -24,7 +24,14 @@ from bot.core.render import StoryView, escape
 from bot.core.topic_query import TopicQuery, canonical, parse_topic_query
 from bot.core.undo import UndoBook
 from bot.core.user_input import looks_like_url, normalise_url, shown_url
-from bot.errors import FeedError, FetchError, UserError
+from bot.errors import (
+    AlreadySubscribedError,
+    BlockedAddressError,
+    FeedError,
+    FeedLimitError,
+    FetchError,
+    UserError,
+)
 from bot.services.filters import FilterCases
 from bot.services.ports import Fetcher
 from bot.services.settings import ChatSettingsCases
@@ -46,6 +53,10 @@ TOPIC_WINDOW_DAYS = 7
 FETCH_BURST = 10
 MANAGE_CANDIDATES = 20  # chats /manage checks with Telegram, newest first
 FETCH_REFILL_PER_S = 1 / 30
+# Fetches one user may make the bot do by importing OPML files: 200 (a file's worth), refilled
+# over an hour, apart from the commands' budget so that one import does not exhaust it.
+IMPORT_FETCH_BURST = 200
+IMPORT_REFILL_PER_S = 200 / 3600
 UNDO_WINDOW = timedelta(minutes=1)  # how long a confirmed removal can be undone
 
 
@@ -87,6 +98,7 @@ class Service(ChatSettingsCases, FilterCases):
         self.config = config
         self.clock = clock
         self.fetch_limiter = RateLimiter(FETCH_BURST, FETCH_REFILL_PER_S)
+        self.import_limiter = RateLimiter(IMPORT_FETCH_BURST, IMPORT_REFILL_PER_S)
         self.undo_book = UndoBook(UNDO_WINDOW)  # in memory: see bot.core.undo for why
 
     # Chats and settings
@@ -191,6 +203,19 @@ class Service(ChatSettingsCases, FilterCases):
 
         Every fetch this makes counts against `user_id`'s (else the chat's) fetch budget.
         """
+        return (await self.subscribe_feed(chat_id, value, user_id, thread_id))[1]
+
+    async def subscribe_feed(
+        self,
+        chat_id: int,
+        value: str,
+        user_id: int | None = None,
+        thread_id: int | None = None,
+        *,
+        limiter: RateLimiter | None = None,
+    ) -> tuple[int, str]:
+        """`subscribe`, giving (feed id, title); its fetches count against `limiter` (the
+        commands' fetch budget unless given: an OPML import has its own)."""
         catalogued = self.catalogue(value)
         if catalogued is not None:
             feed_id = await self.store.write(
@@ -201,9 +226,11 @@ class Service(ChatSettingsCases, FilterCases):
                 is_default=catalogued.default,
             )
             await self._add(chat_id, feed_id, catalogued.name, thread_id)
-            return catalogued.name
+            return feed_id, catalogued.name
         if not looks_like_url(value):
-            raise UserError(texts.NOT_A_URL.format(names=self._catalogue_names()))
+            raise UserError(
+                texts.NOT_A_URL.format(names=self._catalogue_names()), reason=texts.WHY_NOT_A_URL
+            )
         url = normalise_url(value)
         known = await self.store.read(feed_queries.feed_by_url, url)
         if known is None:
@@ -211,13 +238,26 @@ class Service(ChatSettingsCases, FilterCases):
             known = await self.store.read(feed_queries.feed_by_url, url)
         if known is not None:
             await self._add(chat_id, known.id, known.display_name, thread_id)
-            return known.display_name
-        feed_url, title, site = await self._discover(url, user_id or chat_id)
+            return known.id, known.display_name
+        await self._check_room(chat_id)  # before fetching: a full chat gets nothing new
+        limiter = limiter or self.fetch_limiter
+        feed_url, title, site = await self._discover(url, user_id or chat_id, limiter)
         feed_id = await self.store.write(
             chat_queries.add_discovered_feed, feed_url, title, site, self.clock()
         )
         await self._add(chat_id, feed_id, title or feed_url, thread_id)
-        return title or feed_url
+        return feed_id, title or feed_url
+
+    async def _check_room(self, chat_id: int) -> None:
+        limit = self.config.telegram.max_feeds_per_chat
+        if await self.store.read(chat_queries.count_subscriptions, chat_id) >= limit:
+            raise self._limit_error()
+
+    def _limit_error(self) -> FeedLimitError:
+        limit = self.config.telegram.max_feeds_per_chat
+        return FeedLimitError(
+            texts.FEED_LIMIT.format(limit=limit), reason=texts.WHY_LIMIT.format(limit=limit)
+        )
 
     async def _add(
         self, chat_id: int, feed_id: int, name: str, thread_id: int | None, *, quiet: bool = False
@@ -227,39 +267,57 @@ class Service(ChatSettingsCases, FilterCases):
             chat_queries.add_subscription, chat_id, feed_id, limit, self.clock(), thread_id
         )
         if result == "limit":
-            raise UserError(texts.FEED_LIMIT.format(limit=limit))
+            raise self._limit_error()
         if result == "exists" and not quiet:
-            raise UserError(texts.ALREADY_SUBSCRIBED.format(title=escape(name)))
+            raise AlreadySubscribedError(texts.ALREADY_SUBSCRIBED.format(title=escape(name)))
         if result == "added":  # a dead feed is polled again once someone wants it
             await self.store.write(feed_queries.revive_if_unhealthy, feed_id, self.clock())
         return result == "added"
 
-    async def _discover(self, url: str, requester: int) -> tuple[str, str, str]:
+    async def _discover(
+        self, url: str, requester: int, limiter: RateLimiter
+    ) -> tuple[str, str, str]:
         """Fetch `url`; follow a page's alternate feed link once; (feed URL, title, site)."""
-        parsed, final_url = await self._fetch_parsed(url, requester)
+        parsed, final_url = await self._fetch_parsed(url, requester, limiter)
         if not parsed.is_feed and parsed.alternate_feeds:
-            parsed, final_url = await self._fetch_parsed(parsed.alternate_feeds[0], requester)
+            feed_link = parsed.alternate_feeds[0]
+            parsed, final_url = await self._fetch_parsed(feed_link, requester, limiter)
         if not parsed.is_feed:
-            raise UserError(texts.NOT_A_FEED.format(url=shown_url(url)))
+            raise self._not_a_feed(url)
         return canonical_url(final_url), parsed.title, parsed.site_url
 
-    async def _fetch_parsed(self, url: str, requester: int) -> tuple[ParsedFeed, str]:
+    @staticmethod
+    def _not_a_feed(url: str) -> UserError:
+        return UserError(texts.NOT_A_FEED.format(url=shown_url(url)), reason=texts.WHY_NOT_A_FEED)
+
+    async def _fetch_parsed(
+        self, url: str, requester: int, limiter: RateLimiter
+    ) -> tuple[ParsedFeed, str]:
         if self.fetcher is None:
-            raise UserError(texts.FETCH_FAILED.format(url=shown_url(url), reason="no fetcher"))
+            raise UserError(
+                texts.FETCH_FAILED.format(url=shown_url(url), reason="no fetcher"),
+                reason=texts.WHY_UNREACHABLE.format(reason="no fetcher"),
+            )
         now = self.clock().timestamp()
-        if not self.fetch_limiter.allow(requester, now):
-            wait = math.ceil(self.fetch_limiter.retry_after_s(requester, now))
-            raise UserError(texts.TOO_MANY_FETCHES.format(seconds=wait))
+        if not limiter.allow(requester, now):
+            wait = math.ceil(limiter.retry_after_s(requester, now))
+            raise UserError(
+                texts.TOO_MANY_FETCHES.format(seconds=wait),
+                reason=texts.WHY_TOO_MANY_FETCHES.format(seconds=wait),
+            )
         try:
             result = await self.fetcher.fetch(url)
         except FetchError as exc:
+            reason = escape(str(exc))
+            why = texts.WHY_BLOCKED if isinstance(exc, BlockedAddressError) else None
             raise UserError(
-                texts.FETCH_FAILED.format(url=shown_url(url), reason=escape(str(exc)))
+                texts.FETCH_FAILED.format(url=shown_url(url), reason=reason),
+                reason=why or texts.WHY_UNREACHABLE.format(reason=reason),
             ) from None
         try:  # in a thread: a 5 MB feed must not hold the event loop
             return await asyncio.to_thread(parse_feed, result.body, result.url), str(result.url)
         except FeedError:
-            raise UserError(texts.NOT_A_FEED.format(url=shown_url(url))) from None
+            raise self._not_a_feed(url) from None
 
     async def unsubscribe(self, chat_id: int, value: str) -> str:
         """Unsubscribe from one feed by name, URL or id; its name. (`all` asks first: see

@@ -267,6 +267,16 @@ def describe_feed(conn: Connection, feed_id: int, title: str, site_url: str) -> 
     )
 
 
+def name_unnamed_feed(conn: Connection, feed_id: int, title: str, site_url: str) -> None:
+    """Give a feed an OPML file's title for it, only where nothing names it yet (no title of
+    its own, no catalogue name or label: a feed's name is shared by every chat), and its site
+    where it has none."""
+    unnamed = (feeds.c.id == feed_id, feeds.c.title == "", feeds.c.name.is_(None))
+    if title:
+        conn.execute(update(feeds).where(*unnamed, feeds.c.label.is_(None)).values(title=title))
+    describe_feed(conn, feed_id, "", site_url)
+
+
 def add_discovered_feed(
     conn: Connection, url: str, title: str, site_url: str, now: datetime
 ) -> int:

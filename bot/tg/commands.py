@@ -33,6 +33,7 @@ from bot.tg.manage import (
     target_id,
     target_thread,
 )
+from bot.tg.opml import export_command, import_command
 from bot.tg.replies import Callback, Context, reply, replying, send, update_user_id
 from bot.tg.settings_view import settings_view
 from bot.tg.views import (
@@ -461,7 +462,8 @@ async def channel_command(update: Update, context: Context) -> None:
     await callback(update, context)
 
 
-_NOT_IN_CHANNELS = frozenset({"manage", "stats"})
+# /import waits for a file from its sender, and a channel post has none: use /manage.
+_NOT_IN_CHANNELS = frozenset({"manage", "stats", "import"})
 
 COMMAND_CALLBACKS: dict[str, Callback] = {
     "start": start_command,
@@ -469,6 +471,8 @@ COMMAND_CALLBACKS: dict[str, Callback] = {
     "subscribe": subscribe_command,
     "unsubscribe": unsubscribe_command,
     "feeds": feeds_command,
+    "import": import_command,
+    "export": export_command,
     "latest": latest_command,
     "topic": topic_command,
     "follow": follow_command,

@@ -28,6 +28,9 @@ class BotData:
     pipeline: Pipeline | None = None  # the running bot only
     seen_chats: dict[int, str] = field(default_factory=dict)  # chat id → title last stored
     refused_users: set[int] = field(default_factory=set)  # told this is a private instance
+    # (chat, user) whose next document is an OPML file to import: after /import, until the
+    # file comes (in memory: a restart forgets it, and the user sends /import again)
+    import_waiting: set[tuple[int, int | None]] = field(default_factory=set)
 
 
 class CustomContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

@@ -34,6 +34,7 @@ from bot.tg.commands import (
     unknown_command,
 )
 from bot.tg.inline import inline_query
+from bot.tg.opml import document_message
 from bot.tg.replies import Context
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ def build_handlers() -> dict[int, list[BaseHandler[Update, Any, Any]]]:
     others: list[BaseHandler[Update, Any, Any]] = [
         MessageHandler(filters.UpdateType.CHANNEL_POST & filters.COMMAND, channel_command),
         MessageHandler(filters.COMMAND, unknown_command),
+        MessageHandler(filters.UpdateType.MESSAGE & filters.Document.ALL, document_message),
         MessageHandler(_PRIVATE_TEXT, private_text),
         MessageHandler(filters.ChatType.PRIVATE & filters.LOCATION, location_message),
         ChatMemberHandler(my_chat_member_command, ChatMemberHandler.MY_CHAT_MEMBER),

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.cli import main
-from bot.cli.feeds import parse_opml, run_poll_loop
+from bot.cli.feeds import run_poll_loop
 from bot.clock import utcnow
 from bot.config import CatalogueFeed, Config, FetchConfig, PollConfig, StorageConfig
-from bot.errors import UserError
+from bot.core.opml import Outline, parse_opml
 from bot.store.engine import Store
 from bot.store.feeds import sync_catalogue
 from bot.store.schema import stories, story_sources
@@ -164,17 +164,21 @@ def test_opml_round_trip(
     out = tmp_path / "out.opml"
     assert main(["--config", config, "opml", "export", str(out)]) == 0
     assert parse_opml(out.read_bytes()) == [
-        ("https://a.example.org/f", "A"),
-        ("https://b.example.org/f", "B"),
+        Outline("https://a.example.org/f", "A"),
+        Outline("https://b.example.org/f", "B"),
     ]
 
 
-def test_opml_with_entities_is_refused() -> None:
-    evil = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><opml/>'
-    with pytest.raises(UserError, match="DTD"):
-        parse_opml(evil)
-    with pytest.raises(UserError, match="not valid XML"):
-        parse_opml(b"<opml><body>")
+def test_opml_with_entities_is_refused(
+    tmp_path: Path, db_url: str, server: FeedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _config(tmp_path, db_url, server, [])
+    opml = tmp_path / "evil.opml"
+    opml.write_bytes(
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><opml/>'
+    )
+    assert main(["--config", config, "opml", "import", str(opml)]) == 1
+    assert "DTD" in capsys.readouterr().err
 
 
 async def test_poll_loop_polls_due_feeds_each_tick(

@@ -12,7 +12,10 @@ It answers `/bot{token}/{method}` (GET or POST; form, JSON or multipart) for get
 getUpdates (long poll), deleteWebhook, setWebhook, getWebhookInfo, setMyCommands,
 getMyCommands, deleteMyCommands (with their scopes, checked), setMyDescription,
 getMyDescription, setMyShortDescription, getMyShortDescription (lengths checked as
-Telegram does: 512 and 120), sendMessage, editMessageText, editMessageReplyMarkup,
+Telegram does: 512 and 120), sendMessage, sendDocument (a multipart upload, as PTB sends
+bytes, or a file_id; the caption checked like a text, up to 1024), getFile (400 "file is too
+big" above 20 MB, as for bots) and downloads at `/file/bot{token}/{file_path}` of the files a
+test added with `add_file()` or the bot sent, editMessageText, editMessageReplyMarkup,
 deleteMessage, answerCallbackQuery, getChat, getChatMember, getChatAdministrators and
 leaveChat. A webhook set on http(s)://127.0.0.1 (or localhost) gets queued updates POSTed
 to it with the secret token header, as Telegram does; other webhook URLs are only stored.
@@ -29,7 +32,9 @@ supergroup or channel in any 60 s window (kind from the id: negative = group; or
 Only sendMessage is limited; a send refused with 429 is not recorded as sent. PTB 22 warns
 when `RetryAfter.retry_after` is read as int; set PTB_TIMEDELTA=true to get a timedelta.
 
-`sent_messages()` dicts hold chat_id, message_id, text (as sent), plain_text (after entity
+`sent_documents()` dicts hold chat_id, message_id, file_id, filename, data, mime_type,
+caption, plain_caption, parse_mode and message_thread_id; `downloads` lists the file paths
+fetched. `sent_messages()` dicts hold chat_id, message_id, text (as sent), plain_text (after entity
 parsing), parse_mode, reply_markup, link_preview_options, disable_web_page_preview and time.
 Times are `time.monotonic()` (CLOCK_MONOTONIC: comparable between processes on Linux).
 
@@ -77,7 +82,7 @@ import aiohttp
 from aiohttp import web
 
 from tests.support.tg_api_checks import ApiError
-from tests.support.tg_api_state import BotApiState, Call
+from tests.support.tg_api_state import BotApiState, Call, Upload
 from tests.support.tg_flood import FloodLimits
 from tests.support.tg_updates import BOT_TOKEN, BOT_USERNAME
 
@@ -180,6 +185,7 @@ class BotApiStandIn(BotApiState):
     async def _serve(self) -> None:
         app = web.Application(client_max_size=16 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_bot)
+        app.router.add_route("GET", "/file/bot{token}/{path:.+}", self._handle_file)
         app.router.add_route("*", "/_control/{action}", self._handle_control)
         self._runner = web.AppRunner(
             app, handle_signals=False, access_log=None, shutdown_timeout=1.0
@@ -255,6 +261,15 @@ class BotApiStandIn(BotApiState):
         status, payload = outcome
         return web.json_response(payload, status=status)
 
+    async def _handle_file(self, request: web.Request) -> web.StreamResponse:
+        """A file download, as `<base_file_url><token>/<file_path>` (getFile's path)."""
+        data = self.download(request.match_info["token"], request.match_info["path"])
+        if data is None:
+            return web.json_response(
+                {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
+            )
+        return web.Response(body=data, content_type="application/octet-stream")
+
     async def _handle_control(self, request: web.Request) -> web.StreamResponse:
         body = dict(request.query)
         if request.can_read_body:
@@ -316,7 +331,12 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
             params.update(body)
         else:
             form = await request.post()
-            params.update({k: v if isinstance(v, str) else "<file>" for k, v in form.items()})
+            for key, value in form.items():
+                if isinstance(value, str):
+                    params[key] = value
+                else:  # a file part (aiohttp's FileField)
+                    data = value.file.read()
+                    params[key] = Upload(value.filename, data, value.content_type)
     return params
 
 

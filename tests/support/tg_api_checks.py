@@ -36,6 +36,7 @@ DEFAULT_ALLOWED_UPDATES = frozenset(
 _STRING_FIELDS = frozenset(
     {
         "text",
+        "caption",
         "parse_mode",
         "callback_query_id",
         "url",
@@ -121,6 +122,31 @@ def parse_text(params: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     if utf16_len(text) > MAX_TEXT:
         raise ApiError(400, "Bad Request: message is too long")
     return text, entities
+
+
+MAX_CAPTION = 1024
+MAX_BOT_DOWNLOAD = 20 * 1024 * 1024  # getFile refuses bigger files to bots
+
+
+def parse_caption(params: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """The plain caption and its entities (may be empty), checked like Telegram does."""
+    caption = params.get("caption")
+    if caption is None or caption == "":
+        return "", []
+    if not isinstance(caption, str):
+        raise ApiError(400, "Bad Request: caption must be a string")
+    entities: list[dict[str, Any]] = []
+    mode = str(params.get("parse_mode") or "").lower()
+    if mode == "html":
+        try:
+            caption, entities = parse_telegram_html(caption)
+        except TelegramHtmlError as err:
+            raise ApiError(400, f"Bad Request: can't parse entities: {err}") from None
+    elif mode not in ("", "markdown", "markdownv2"):
+        raise ApiError(400, f"Bad Request: unsupported parse_mode {params.get('parse_mode')}")
+    if utf16_len(caption) > MAX_CAPTION:
+        raise ApiError(400, "Bad Request: message caption is too long")
+    return caption, entities
 
 
 def check_markup(markup: Any) -> dict[str, Any] | None:

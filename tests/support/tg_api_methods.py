@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from tests.support.tg_api_checks import (
+    MAX_BOT_DOWNLOAD,
     MAX_DESCRIPTION,
     MAX_SHORT_DESCRIPTION,
     NOT_MODIFIED,
@@ -23,6 +24,7 @@ from tests.support.tg_api_checks import (
     forbidden_text,
     int_param,
     is_loopback_url,
+    parse_caption,
     parse_text,
 )
 from tests.support.tg_updates import chat_type_of, make_chat, make_chat_member, make_user
@@ -147,6 +149,69 @@ class BotApiMethods:
                 }
             )
         return message
+
+    def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        """An upload (multipart, as PTB sends bytes) or a known file_id, with a caption."""
+        chat_id = self._target_chat(params)
+        document = params.get("document")
+        if isinstance(document, str) and document.startswith("attach://"):
+            document = params.get(document.removeprefix("attach://"))
+        caption, entities = parse_caption(params)
+        markup = check_markup(params.get("reply_markup"))
+        thread = params.get("message_thread_id")
+        with self._lock:
+            self._check_may_post(chat_id)
+            self._check_thread(chat_id, thread)
+            stored = self._document_file(document)
+            self._admit(chat_id)
+            message_id = self._next_message_id.get(chat_id, 0) + 1
+            self._next_message_id[chat_id] = message_id
+            message = self._message_json(chat_id, message_id, "", [], markup)
+            del message["text"]
+            message["document"] = stored.document()
+            if caption:
+                message["caption"] = caption
+            if entities:
+                message["caption_entities"] = entities
+            self._messages[(chat_id, message_id)] = message
+            self._documents.append(
+                {
+                    "chat_id": chat_id,
+                    "message_id": message_id,
+                    "file_id": stored.file_id,
+                    "filename": stored.file_name,
+                    "data": stored.data,
+                    "mime_type": stored.mime_type,
+                    "caption": params.get("caption"),
+                    "plain_caption": caption,
+                    "parse_mode": params.get("parse_mode"),
+                    "message_thread_id": thread,
+                }
+            )
+        return message
+
+    def _document_file(self, document: Any) -> Any:
+        """The file a sendDocument names: a fresh upload, or one held already (lock held)."""
+        if hasattr(document, "data") and hasattr(document, "filename"):
+            return self._store_file(document.data, document.filename, document.content_type)
+        if isinstance(document, str) and document in self._files:
+            return self._files[document]
+        raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+
+    def _api_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A held file's path for download; bots may not download more than 20 MB."""
+        with self._lock:
+            stored = self._files.get(str(params.get("file_id") or ""))
+        if stored is None:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        if stored.file_size > MAX_BOT_DOWNLOAD:
+            raise ApiError(400, "Bad Request: file is too big")
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": f"u-{stored.file_id}",
+            "file_size": stored.file_size,
+            "file_path": stored.file_path,
+        }
 
     def _check_thread(self, chat_id: int, thread: Any) -> None:
         """A forum's closed or deleted topic refuses messages as Telegram does (lock held)."""
@@ -391,6 +456,8 @@ SYNC_METHODS = (
     "setMyShortDescription",
     "getMyShortDescription",
     "sendMessage",
+    "sendDocument",
+    "getFile",
     "editMessageText",
     "editMessageReplyMarkup",
     "deleteMessage",

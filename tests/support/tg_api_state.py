@@ -45,8 +45,44 @@ class Call:
     description: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
-        return asdict(self)
+        """A JSON-ready dict (an uploaded file as its repr)."""
+        params = {k: repr(v) if isinstance(v, Upload) else v for k, v in self.params.items()}
+        return {**asdict(replace(self, params={})), "params": params}
+
+
+class Upload:
+    """A file PTB uploaded in a multipart call (sendDocument's `document`)."""
+
+    def __init__(self, filename: str, data: bytes, content_type: str) -> None:
+        self.filename, self.data, self.content_type = filename, data, content_type
+
+    def __repr__(self) -> str:
+        return f"<file {self.filename!r}, {len(self.data)} bytes>"
+
+
+@dataclass
+class StoredFile:
+    """A file the stand-in holds for getFile and download: added by a test or sent by the bot."""
+
+    file_id: str
+    file_name: str | None
+    mime_type: str | None
+    data: bytes
+    file_size: int  # what the Document and getFile say (a test may claim another size)
+    file_path: str
+
+    def document(self) -> dict[str, Any]:
+        """The Document dict a message carries."""
+        document: dict[str, Any] = {
+            "file_id": self.file_id,
+            "file_unique_id": f"u-{self.file_id}",
+            "file_size": self.file_size,
+        }
+        if self.file_name is not None:
+            document["file_name"] = self.file_name
+        if self.mime_type is not None:
+            document["mime_type"] = self.mime_type
+        return document
 
 
 @dataclass
@@ -100,6 +136,9 @@ class BotApiState(BotApiMethods):
         self._blocked: set[int] = set()
         self._left: set[int] = set()
         self._migrated: dict[int, int] = {}
+        self._files: dict[str, StoredFile] = {}  # file_id → file, for getFile and download
+        self._documents: list[dict[str, Any]] = []  # what sendDocument accepted
+        self.downloads: list[str] = []  # file paths downloaded, in order
         self._inline_queries: set[str] = set()  # ids of inline queries sent to the bot
         self._inline_answers: dict[str, dict[str, Any]] = {}
         self._gate = FloodGate(limits)
@@ -185,6 +224,59 @@ class BotApiState(BotApiMethods):
         with self._lock:
             return self._inline_answers.get(query_id)
 
+    def add_file(
+        self,
+        data: bytes,
+        file_name: str | None = "feeds.opml",
+        mime_type: str | None = "text/x-opml",
+        *,
+        file_size: int | None = None,
+    ) -> dict[str, Any]:
+        """Hold a file as if a user had sent it; its Document dict (for document_update).
+        `file_size` claims another size than the bytes have (None: their length)."""
+        with self._lock:
+            stored = self._store_file(data, file_name, mime_type, file_size)
+        return stored.document()
+
+    def _store_file(
+        self,
+        data: bytes,
+        file_name: str | None,
+        mime_type: str | None,
+        file_size: int | None = None,
+    ) -> StoredFile:
+        """Keep a file under a new file_id (lock held)."""
+        number = len(self._files) + 1
+        suffix = (file_name or "").rpartition(".")[2] if "." in (file_name or "") else "bin"
+        stored = StoredFile(
+            f"file-{number}",
+            file_name,
+            mime_type,
+            data,
+            len(data) if file_size is None else file_size,
+            f"documents/file_{number}.{suffix}",
+        )
+        self._files[stored.file_id] = stored
+        return stored
+
+    def download(self, token: str, file_path: str) -> bytes | None:
+        """The bytes at `/file/bot<token>/<file_path>`, or None (404), as Telegram serves them."""
+        with self._lock:
+            if token != self.token:
+                return None
+            found = next((f for f in self._files.values() if f.file_path == file_path), None)
+            if found is None:
+                return None
+            self.downloads.append(file_path)
+            return found.data
+
+    def sent_documents(self, chat_id: int | None = None) -> list[dict[str, Any]]:
+        """Documents accepted by sendDocument (oldest first): chat_id, message_id, file_id,
+        filename, data, mime_type, caption (as sent), plain_caption, parse_mode,
+        message_thread_id."""
+        with self._lock:
+            return [dict(d) for d in self._documents if chat_id in (None, d["chat_id"])]
+
     def set_can_post(self, chat_id: int, user_id: int, allowed: bool) -> None:
         """Give or take a channel administrator's can_post_messages right."""
         with self._lock:
@@ -218,6 +310,8 @@ class BotApiState(BotApiMethods):
             self.unknown_calls.clear()
             self._sent.clear()
             self._sent_per_chat.clear()
+            self._documents.clear()
+            self.downloads.clear()
             self.too_many_requests = 0
             self._gate.reset()
 

@@ -117,6 +117,39 @@ def command_update(
     return message_update(text, update_id=update_id, **message)
 
 
+def make_document(
+    file_id: str,
+    file_name: str | None = "feeds.opml",
+    mime_type: str | None = "text/x-opml",
+    file_size: int | None = None,
+) -> dict:
+    """A Document dict as a message carries it (file_name, mime_type, file_size optional)."""
+    document: dict[str, Any] = {"file_id": file_id, "file_unique_id": f"u-{file_id}"}
+    optional = {"file_name": file_name, "mime_type": mime_type, "file_size": file_size}
+    document.update({k: v for k, v in optional.items() if v is not None})
+    return document
+
+
+def document_update(
+    document: dict, *, caption: str = "", update_id: int | None = None, **message: Any
+) -> dict:
+    """An Update with a message carrying `document` (see make_document, or the dict
+    `BotApiStandIn.add_file` returns) and an optional caption; a caption `/command` gets its
+    bot_command entity like Telegram's. Other keywords as for make_message."""
+    body = make_message(caption or "-", **message)
+    del body["text"]
+    body.pop("entities", None)
+    body["document"] = document
+    if caption:
+        body["caption"] = caption
+    if caption.startswith("/") and len(caption) > 1:
+        command = caption.split(maxsplit=1)[0]
+        body["caption_entities"] = [
+            {"type": "bot_command", "offset": 0, "length": utf16_len(command)}
+        ]
+    return _update({"message": body}, update_id)
+
+
 def inline_query_update(
     query: str,
     *,

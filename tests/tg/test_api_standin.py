@@ -596,7 +596,8 @@ async def test_raw_http_multipart(api: BotApiStandIn) -> None:
             files={"unused": ("a.txt", b"file body")},
         )
     assert response.json()["result"]["text"] == "m"
-    assert api.calls[-1].params["unused"] == "<file>"
+    assert repr(api.calls[-1].params["unused"]) == "<file 'a.txt', 9 bytes>"
+    assert api.calls[-1].as_dict()["params"]["unused"] == "<file 'a.txt', 9 bytes>"
 
 
 def test_clear_records(api: BotApiStandIn) -> None:

@@ -105,11 +105,12 @@ def _help_commands(text: str) -> list[str]:
     return [line.split()[0][1:] for line in text.splitlines() if line.startswith("/")]
 
 
-READ = ["help", "feeds", "latest", "topic", "topics"]
+READ = ["help", "feeds", "export", "latest", "topic", "topics"]
 CHANGE = [
     "filter",
     "mute",
     "subscribe",
+    "import",
     "unsubscribe",
     "follow",
     "unfollow",
@@ -200,6 +201,7 @@ async def test_subscribe_defaults_name_url_page_and_bad_inputs(bot: Bot) -> None
     # A fourth feed is over this chat's limit of 3.
     page = bot.feeds.url_for("/feeds/page_with_feed.html")
     assert "limit of 3 feeds" in await bot.text("subscribe", bot.feeds.url_for("/feeds/rss10.rdf"))
+    assert bot.feeds.count("/feeds/rss10.rdf") == 0  # a full chat fetches nothing new (#15)
     [question] = await bot.command("unsubscribe", "all")
     await bot.press(buttons(question)[texts.YES_BUTTON], question)
     assert "Unsubscribed from all 3" in bot.current(question)["text"]
