@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from bot import texts
 from bot.config import MAX_SUMMARY_SENTENCES
 from bot.errors import UserError
-from bot.services.commands import LATEST_MAX
+from bot.services.stories import LATEST_MAX
 
 MAX_BYTES = 64
 INLINE_QUERY_BYTES = 40  # a query up to this many bytes rides in the button itself

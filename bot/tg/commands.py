@@ -23,7 +23,7 @@ from bot.core.schedule import zone_at
 from bot.core.topic_query import parse_topic_query
 from bot.core.user_input import find_link, start_link
 from bot.errors import UserError
-from bot.services.commands import LATEST_DEFAULT, LATEST_MAX, TOPIC_WINDOW_DAYS
+from bot.services.stories import LATEST_DEFAULT, LATEST_MAX, TOPIC_WINDOW_DAYS
 from bot.tg import callback_data
 from bot.tg.manage import (
     acts_on_chat,

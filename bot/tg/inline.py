@@ -28,7 +28,7 @@ from bot.core.models import ChatSettings
 from bot.core.render import StoryView
 from bot.core.schedule import chat_zone
 from bot.errors import UserError
-from bot.services.commands import StoryPage
+from bot.services.stories import StoryPage
 from bot.tg.replies import Context
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,8 @@ from bot.core import render
 from bot.core.models import ChatSettings, Feed
 from bot.core.schedule import chat_zone
 from bot.errors import UserError
-from bot.services.commands import TOPIC_PAGE, TOPIC_WINDOW_DAYS, Service, StoryPage
+from bot.services.commands import Service
+from bot.services.stories import TOPIC_PAGE, TOPIC_WINDOW_DAYS, StoryPage
 from bot.tg import callback_data
 
 MAX_REMOVE_BUTTONS = 50

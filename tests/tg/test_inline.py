@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Connection
 
 from bot.core.render import to_plain
-from bot.services.commands import INLINE_PAGE
+from bot.services.stories import INLINE_PAGE
 from bot.tg.inline import read_offset
 from tests.support.seed import SEED
 from tests.support.story_data import add_feed, add_story
