@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.digest import DigestEntry, compose_chat, compose_digest, compose_full
+from bot.core.digest import DigestEntry, Outgoing, compose_chat, compose_digest, compose_full
 from bot.core.render import StoryView, visible_length
 from tests.support.phone import phone_screens
 from tests.support.tg_html import utf16_len, validate_telegram_html
@@ -243,52 +243,29 @@ def test_a_topic_push_says_why_it_came_and_a_held_batch_says_so() -> None:
     assert validate_telegram_html(held).startswith("2 stories from your quiet hours\n\n1. ")
 
 
+def _one(*, daily: bool, **kw: object) -> Outgoing:
+    values: dict[str, object] = {
+        "attempts": 0,
+        "link_preview": False,
+        "sentences": 3,
+        "max_stories": 20,
+        "now": NOW,
+        "tz": UTC,
+    }
+    values.update(kw)
+    [message] = compose_chat(7, [_entry(1, "Wire")], {1: 9}, daily=daily, **values)  # type: ignore[arg-type]
+    return message
+
+
 def test_silent_applies_to_pushes_and_the_full_view_button_to_compact_digests() -> None:
-    entries = [_entry(1, "Wire")]
-    [push] = compose_chat(
-        7,
-        entries,
-        {1: 9},
-        daily=False,
-        attempts=0,
-        link_preview=False,
-        sentences=3,
-        max_stories=20,
-        now=NOW,
-        tz=UTC,
-        silent=True,
-    )
+    push = _one(daily=False, silent=True)
     assert push.silent
     assert not push.expandable
-    [digest] = compose_chat(
-        7,
-        entries,
-        {1: 9},
-        daily=True,
-        attempts=0,
-        link_preview=False,
-        sentences=3,
-        max_stories=20,
-        now=NOW,
-        tz=UTC,
-        silent=True,
-    )
+    digest = _one(daily=True, silent=True)
     assert digest.expandable
-    assert not digest.silent
-    [full] = compose_chat(
-        7,
-        entries,
-        {1: 9},
-        daily=True,
-        attempts=0,
-        link_preview=False,
-        sentences=3,
-        max_stories=20,
-        now=NOW,
-        tz=UTC,
-        digest_length=3,
-    )
-    assert not full.expandable  # already whole
+    assert not digest.silent  # a digest comes at a time the chat chose
+    assert not _one(daily=True, digest_length=3).expandable  # already whole
+    assert not _one(daily=True, full_view=False).expandable  # a group or channel
 
 
 _words = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=400)
