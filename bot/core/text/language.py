@@ -17,10 +17,14 @@ DEFAULT_LANGUAGE = "en"
 _SAMPLE_CHARS = 1000
 _MIN_LETTERS = 20
 
-# ISO 639-1 -> sumy language with a Snowball stemmer and stop words available offline (sumy's
-# own, else the `stop-words` package's). Greek, Polish and Turkish have no stemmer here;
-# Chinese, Japanese, Korean and Thai need word segmenters. They get lead sentences.
+# ISO 639-1 -> sumy language with a stemmer (sumy's, else the `snowballstemmer` package's for
+# Greek, Polish and Turkish) and stop words available offline (sumy's own, else the
+# `stop-words` package's). Chinese, Japanese, Korean and Thai need word segmenters: they get
+# lead sentences.
 SUMY_LANGUAGES: dict[str, str] = {
+    "el": "greek",
+    "pl": "polish",
+    "tr": "turkish",
     "da": "danish",
     "fi": "finnish",
     "hu": "hungarian",

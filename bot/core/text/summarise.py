@@ -12,8 +12,11 @@ from __future__ import annotations
 import functools
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
+import snowballstemmer
 from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
 from sumy.nlp.stemmers import Stemmer
 from sumy.summarizers.text_rank import TextRankSummarizer
@@ -107,10 +110,22 @@ class _TextRank(TextRankSummarizer):  # type: ignore[misc]
         return float(rank) if math.isclose(norm, 0.0, abs_tol=1e-8) else rank / norm
 
 
+# sumy wants extra packages for Greek and Polish (failing at the first word without them) and
+# has no Turkish stemmer: the `snowballstemmer` package has all three.
+SNOWBALL_PACKAGE_LANGUAGES = frozenset({"greek", "polish", "turkish"})
+
+
+def _stemmer(language: str) -> Callable[[str], str]:
+    """sumy's stemmer for the language, else the `snowballstemmer` package's."""
+    if language in SNOWBALL_PACKAGE_LANGUAGES:
+        return cast(Callable[[str], str], snowballstemmer.stemmer(language).stemWord)
+    return cast(Callable[[str], str], Stemmer(language))
+
+
 @functools.cache
 def _ranker(language: str) -> TextRankSummarizer:
     """Return TextRank with a memoised stemmer and the stop words of a sumy language."""
-    stemmer = functools.lru_cache(maxsize=1 << 16)(Stemmer(language))
+    stemmer = functools.lru_cache(maxsize=1 << 16)(_stemmer(language))
     ranker = _TextRank(stemmer)
     ranker.stop_words = stop_words_for(language)
     return ranker

@@ -29,7 +29,8 @@ def test_sumy_mapping() -> None:
     assert sumy_language("english") == "english"
     assert sumy_language("nl") == "dutch"
     assert sumy_language("ru") == "russian"
-    assert sumy_language("el") is None  # no stemmer here
+    assert sumy_language("el") == "greek"  # stemmed by the snowballstemmer package
+    assert sumy_language("zh") is None  # no word boundaries: lead sentences
     assert normalise_language("pt_BR") == "pt"
 
 
@@ -50,15 +51,43 @@ def test_languages_without_sumy_stop_words_get_the_graph_method() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "language", "first"),
+    ("text", "language"),
     [
         (
-            "Η κυβέρνηση παρουσίασε τη Δευτέρα ένα νέο σχέδιο για τη στέγαση. Το σχέδιο "
-            "στοχεύει στην ταχύτερη κατασκευή κατοικιών. Η αντιπολίτευση το χαρακτήρισε "
-            "ανεπαρκές.",
+            "Η κυβέρνηση παρουσίασε τη Δευτέρα ένα νέο σχέδιο για τη στέγαση των οικογενειών. "
+            "Το σχέδιο στοχεύει στην ταχύτερη κατασκευή κατοικιών στις μεγάλες πόλεις. "
+            "Η αντιπολίτευση χαρακτήρισε το σχέδιο ανεπαρκές και ζήτησε περισσότερα χρήματα. "
+            "Οι κατασκευαστές είπαν ότι οι κατοικίες θα είναι έτοιμες σε δύο χρόνια.",
             "el",
-            ("Η κυβέρνηση παρουσίασε τη Δευτέρα ένα νέο σχέδιο για τη στέγαση.",),
         ),
+        (
+            "Rząd przedstawił w poniedziałek nowy plan budowy mieszkań dla młodych rodzin. "
+            "Plan ma przyspieszyć budowę mieszkań w dużych miastach do końca przyszłego roku. "
+            "Opozycja uznała plan za niewystarczający i zażądała większych pieniędzy na budowę. "
+            "Firmy budowlane twierdzą, że pierwsze mieszkania będą gotowe za dwa lata.",
+            "pl",
+        ),
+        (
+            "Hükümet pazartesi günü genç aileler için yeni bir konut planı açıkladı. "
+            "Plan büyük şehirlerde konut yapımını gelecek yılın sonuna kadar hızlandıracak. "
+            "Muhalefet planı yetersiz buldu ve konutlar için daha fazla para istedi. "
+            "İnşaat şirketleri ilk konutların iki yıl içinde hazır olacağını söyledi.",
+            "tr",
+        ),
+    ],
+)
+def test_greek_polish_and_turkish_get_the_graph_method_with_snowball_stemmers(
+    text: str, language: str
+) -> None:
+    summary = summarise(text, sentences=2)
+    assert (summary.language, summary.method) == (language, "textrank+lead+mmr")
+    assert len(summary.sentences) == 2
+    assert stop_words_for(sumy_language(language) or "")  # stop words for each
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "first"),
+    [
         (
             "政府周一公布了新的住房计划。该计划旨在加快建设十万套住房！反对派认为计划不够？",
             "zh",
@@ -71,7 +100,7 @@ def test_languages_without_sumy_stop_words_get_the_graph_method() -> None:
         ),
     ],
 )
-def test_languages_without_a_stemmer_or_word_boundaries_get_lead_sentences(
+def test_languages_without_word_boundaries_get_lead_sentences(
     text: str, language: str, first: tuple[str, ...]
 ) -> None:
     summary = summarise(text, sentences=1)
