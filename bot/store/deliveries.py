@@ -23,18 +23,24 @@ from sqlalchemy import (
     Column,
     Connection,
     Row,
+    String,
     Table,
     and_,
+    cast,
     delete,
     func,
     insert,
+    literal,
+    not_,
     or_,
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.store.feeds import display_name_sql
 from bot.store.schema import (
+    UTCDateTime,
     chats,
     deliveries,
     feeds,
@@ -139,14 +145,60 @@ def _target(row: Any) -> ChatTarget:  # a Row with the _target_columns()
     return ChatTarget(**{k: getattr(row, k) for k in ChatTarget.__dataclass_fields__})
 
 
+def _plain_chat() -> Any:
+    """A chat whose new stories are simply due after the instant window: active, instant,
+    without quiet hours or a mute (most chats)."""
+    c = chats.c
+    return and_(c.active, c.digest_mode == "instant", c.quiet_hours == "", c.mute == "")
+
+
+def add_plain_deliveries(conn: Connection, story_id: int, due_at: datetime, now: datetime) -> int:
+    """One INSERT … SELECT of the story's deliveries to every plain chat (`_plain_chat`) with an
+    unfiltered subscription to a feed that carried it after the subscription began; the rows
+    written. Each chat gets one row, for its first carrier (as `feed_subscribers` orders them);
+    the unique (chat, story) key makes it idempotent. The other chats are matched row by row."""
+    s, src = subscriptions.c, story_sources.c
+    first = (
+        func.row_number()
+        .over(partition_by=s.chat_id, order_by=(src.first_seen_at, s.feed_id))
+        .label("n")
+    )
+    ranked = (
+        select(s.chat_id, s.feed_id, s.thread_id, first)
+        .join(chats, chats.c.id == s.chat_id)
+        .join(story_sources, src.feed_id == s.feed_id)
+        .where(src.story_id == story_id, src.first_seen_at >= s.created_at, s.filter.is_(None))
+        .where(_plain_chat())
+        .subquery()
+    )
+    rows = select(
+        ranked.c.chat_id,
+        literal(story_id),
+        literal(due_at, UTCDateTime()),
+        literal("feed:") + cast(ranked.c.feed_id, String),
+        literal(now, UTCDateTime()),
+        ranked.c.thread_id,
+    ).where(ranked.c.n == 1)
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    columns = ["chat_id", "story_id", "due_at", "reason", "created_at", "thread_id"]
+    stmt = (
+        dialect.insert(deliveries)
+        .from_select(columns, rows)
+        .on_conflict_do_nothing(index_elements=["chat_id", "story_id"])
+        .returning(deliveries.c.id)  # counted from the rows: PostgreSQL's rowcount says 0 here
+    )
+    return len(conn.execute(stmt).all())
+
+
 def feed_subscribers(
-    conn: Connection, story_id: int
+    conn: Connection, story_id: int, *, plain: bool = True
 ) -> list[tuple[ChatTarget, int, int | None, str | None]]:
     """Active push chats subscribed to a feed that carried the story, with that feed's id,
     the forum topic the subscription was made in and its filter (a topic query, or None).
 
     A subscription gets only what its feed brought after it was made: subscribing is not a
-    request for the stories already in the store (that is what /latest is for).
+    request for the stories already in the store (that is what /latest is for). `plain=False`
+    leaves out what `add_plain_deliveries` writes in one statement.
     """
     stmt = (
         select(
@@ -162,6 +214,8 @@ def feed_subscribers(
         .where(chats.c.digest_mode.in_(PUSH_MODES))
         .order_by(chats.c.id, story_sources.c.first_seen_at, subscriptions.c.feed_id)
     )
+    if not plain:
+        stmt = stmt.where(not_(and_(_plain_chat(), subscriptions.c.filter.is_(None))))
     return [(_target(row), row.feed_id, row.thread_id, row.filter) for row in conn.execute(stmt)]
 
 

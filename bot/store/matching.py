@@ -23,6 +23,7 @@ from bot.store.chats import update_settings
 from bot.store.deliveries import (
     ChatTarget,
     add_delivery,
+    add_plain_deliveries,
     chat_targets,
     feed_subscribers,
     followed_topics,
@@ -66,7 +67,12 @@ def _parsed_topics(conn: Connection) -> Topics:
 
 
 def story_targets(
-    conn: Connection, story_id: int, topics: Topics, seen_at: datetime | None = None
+    conn: Connection,
+    story_id: int,
+    topics: Topics,
+    seen_at: datetime | None = None,
+    *,
+    plain: bool = True,
 ) -> dict[int, Target]:
     """Each chat the story should reach, once, with the first reason (`feed:ID`/`topic:Q`)
     and the forum topic of the subscription or followed topic that gave it.
@@ -75,6 +81,7 @@ def story_targets(
     (`seen_at`, read from the store when not given). A subscription with a filter passes only
     stories matching it; a chat's mute query stops a story from any feed or topic. Both are
     asked of the full-text index, like topics, once per distinct query and story.
+    `plain=False` leaves out the plain subscriptions `add_plain_deliveries` has written.
     """
     verdicts: dict[str, bool] = {}
 
@@ -84,7 +91,7 @@ def story_targets(
         return verdicts[text]
 
     targets: dict[int, Target] = {}
-    for chat, feed_id, thread, wanted in feed_subscribers(conn, story_id):
+    for chat, feed_id, thread, wanted in feed_subscribers(conn, story_id, plain=plain):
         if chat.id not in targets and (not wanted or matches(wanted)):
             targets[chat.id] = (chat, f"feed:{feed_id}", thread)
     if topics:
@@ -119,11 +126,19 @@ def match_story(
     topics: Topics | None = None,
     seen_at: datetime | None = None,
 ) -> int:
-    """Write the story's deliveries and mark it `matched`; return how many rows were new."""
+    """Write the story's deliveries and mark it `matched`; return how many rows were new.
+
+    Most chats are plain (instant, no quiet hours, no mute) with unfiltered subscriptions:
+    their rows are one INSERT … SELECT. The others, and followed topics, are matched here row by
+    row; a chat the first statement reached is skipped by the unique (chat, story) key.
+    """
     if topics is None:
         topics = _parsed_topics(conn)
-    written = 0
-    for chat, reason, thread in story_targets(conn, story_id, topics, seen_at).values():
+    due = now + timedelta(seconds=instant_window_s)
+    written = add_plain_deliveries(conn, story_id, due, now)
+    for chat, reason, thread in story_targets(
+        conn, story_id, topics, seen_at, plain=False
+    ).values():
         due = due_time(chat, now, instant_window_s)
         written += add_delivery(conn, chat.id, story_id, due, reason, now, thread)
     mark_matched(conn, story_id, now)
