@@ -1,7 +1,7 @@
 """Benchmark: CPU per message of the Bot API client, against the stand-in without flood limits.
 
-    .venv/bin/python -m benchmarks.sends [--messages 3000] [--concurrency 30] [--repeats 3]
-        [--profile NAME]
+    .venv/bin/python -m benchmarks.sends [--messages 1000] [--concurrency 30] [--repeats 3]
+        [--sender-rate 500] [--paced-messages 150] [--profile NAME]
 
 The stand-in (`tests.support.tg_api`) runs in its own process, so its CPU is not counted. Each
 client sends `--messages` sendMessage calls (one per chat, the HTML of a one-story message with
@@ -17,6 +17,15 @@ turn (the machine is shared and noisy: the median is printed):
 - ptb-aiohttp: PTB's `Bot` on `bot.tg.request.AiohttpRequest`, as the bot builds it from its
   config (`bot_api_request`: `[telegram] connections`, 256 by default).
 
+At a steady 30 messages/s each message costs more than back to back (the process sleeps
+between sends and wakes cold: a bare loop roughly doubles here), so `bare-30/s` is the bare
+loop starting one send every 1/30 s, the baseline for `sender-30/s`.
+
+Then the whole sender, `bot.services.delivery.Dispatcher` on a SQLite file with the bot's
+client (claim, compose, pace, send, record each outcome), for one story to `--messages` chats
+at `--sender-rate` messages/s, and to `--paced-messages` chats at Telegram's 30/s: CPU per
+message, the store's worker threads included.
+
 `--profile NAME` runs that client once more under cProfile and prints its top functions. The
 last line is `RESULT ...`.
 """
@@ -31,10 +40,12 @@ import pstats
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
 import httpx
@@ -42,11 +53,15 @@ from telegram import Bot
 from telegram.ext import ApplicationBuilder
 from telegram.request import HTTPXRequest
 
-from bot.config import TelegramConfig
+from bot.clock import utcnow
+from bot.config import DeliveryConfig, TelegramConfig
 from bot.core.digest import DigestEntry, compose_instant
 from bot.core.render import StoryView
+from bot.services.delivery import Dispatcher
+from bot.store.engine import Store
 from bot.tg.request import bot_api_request
 from bot.tg.sender import TelegramSender
+from tests.support.delivery_data import seed_fanout
 from tests.support.tg_api import StandInControl
 from tests.support.tg_updates import BOT_TOKEN
 
@@ -107,8 +122,23 @@ async def in_flight(
     await asyncio.gather(*(worker() for _ in range(concurrency)))
 
 
-def bare_sends(base_url: str, text: str, concurrency: int) -> Callable[[], Awaitable[Sends]]:
-    """A plain aiohttp loop: build the JSON, POST it, parse the answer."""
+async def paced(
+    chats: list[int], rate: float, send: Callable[[int], Coroutine[Any, Any, None]]
+) -> None:
+    """Start one send every 1/`rate` seconds, as the sender's pacing does."""
+    loop = asyncio.get_running_loop()
+    start, tasks = loop.time(), list[asyncio.Task[None]]()
+    for i, chat_id in enumerate(chats):
+        await asyncio.sleep(max(0.0, start + i / rate - loop.time()))
+        tasks.append(asyncio.create_task(send(chat_id)))
+    await asyncio.gather(*tasks)
+
+
+def bare_sends(
+    base_url: str, text: str, concurrency: int, rate: float = 0.0
+) -> Callable[[], Awaitable[Sends]]:
+    """A plain aiohttp loop: build the JSON, POST it, parse the answer; `concurrency` in
+    flight, or with `rate`, one started every 1/`rate` seconds."""
 
     async def opened() -> Sends:
         session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency))
@@ -128,7 +158,10 @@ def bare_sends(base_url: str, text: str, concurrency: int) -> Callable[[], Await
 
         async def sends(chats: list[int]) -> None:
             try:
-                await in_flight(chats, concurrency, send)
+                if rate:
+                    await paced(chats, rate, send)
+                else:
+                    await in_flight(chats, concurrency, send)
             finally:
                 await session.close()
 
@@ -211,6 +244,37 @@ async def measure(opened: Callable[[], Awaitable[Sends]], chats: list[int]) -> F
     return Figures(time.process_time() - cpu, time.perf_counter() - wall, len(chats))
 
 
+def sender_sends(base_url: str, rate: float, chats: list[int]) -> Callable[[], Awaitable[Sends]]:
+    """The delivery service sending one story to each of `chats` at `rate` messages/s; the
+    store is made, seeded and matched before the measurement."""
+
+    async def opened() -> Sends:
+        tmp = tempfile.TemporaryDirectory()
+        store = Store(f"sqlite:///{tmp.name}/sends.sqlite3")
+        await asyncio.to_thread(store.upgrade)
+        await store.write(seed_fanout, chats, 1)
+        bot = aiohttp_bot(base_url)
+        await bot.initialize()
+        config = DeliveryConfig(global_per_s=rate, instant_window_s=0.0)
+        dispatcher = Dispatcher(store, TelegramSender(bot), config)
+        await dispatcher.match_ready(utcnow())
+
+        async def sends(to: list[int]) -> None:
+            assert to == chats
+            try:
+                report = await dispatcher.send_due(utcnow())
+            finally:
+                await bot.shutdown()
+                store.close()
+                tmp.cleanup()
+            if report.sent != len(chats):
+                raise RuntimeError(f"the sender sent {report.sent}: {report.summary()}")
+
+        return sends
+
+    return opened
+
+
 def profile(name: str, opened: Callable[[], Awaitable[Sends]], chats: list[int]) -> None:
     """One more run of `name` under cProfile; print its top functions."""
     profiler = cProfile.Profile()
@@ -233,24 +297,32 @@ def main_with(args: argparse.Namespace) -> None:
     try:
         runs = clients(base_url, sample_text(), args.concurrency)
         chats = list(range(FIRST_CHAT, FIRST_CHAT + args.messages))
+        few = chats[: args.paced_messages]
+        runs[f"sender-{args.sender_rate:g}/s"] = sender_sends(base_url, args.sender_rate, chats)
+        runs["bare-30/s"] = bare_sends(base_url, sample_text(), args.concurrency, 30.0)
+        runs["sender-30/s"] = sender_sends(base_url, 30.0, few)
         figures: dict[str, list[Figures]] = {name: [] for name in runs}
         for _ in range(args.repeats):
             for name, opened in runs.items():
+                to = few if name.endswith("-30/s") else chats
                 control.do("clear_records")
-                figures[name].append(asyncio.run(measure(opened, chats)))
+                figures[name].append(asyncio.run(measure(opened, to)))
                 sent = control.counts()["sent"]
-                assert sent == len(chats), f"{name}: the stand-in accepted {sent} of {len(chats)}"
-        print(f"{args.messages} messages, {args.concurrency} in flight, median of {args.repeats}:")
+                assert sent == len(to), f"{name}: the stand-in accepted {sent} of {len(to)}"
+        print(
+            f"{args.messages} messages ({args.paced_messages} for the -30/s rows), "
+            f"{args.concurrency} in flight for the clients, median of {args.repeats}:"
+        )
         medians = {}
         for name, runs_of in figures.items():
             ms = statistics.median(f.ms_per_message for f in runs_of)
             rate = statistics.median(f.rate for f in runs_of)
             medians[name] = (ms, rate)
             spread = ", ".join(f"{f.ms_per_message:.2f}" for f in runs_of)
-            print(f"  {name:16} {ms:6.2f} ms CPU/message  {rate:7.0f} msg/s   (runs: {spread})")
+            print(f"  {name:18} {ms:6.2f} ms CPU/message  {rate:7.0f} msg/s   (runs: {spread})")
         if args.profile:
             control.do("clear_records")
-            profile(args.profile, runs[args.profile], chats)
+            profile(args.profile, runs[args.profile], few if "30/s" in args.profile else chats)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -260,15 +332,20 @@ def main_with(args: argparse.Namespace) -> None:
         key = name.replace("-", "_")
         parts.append(f"{key}_ms={ms:.2f} {key}_msg_s={rate:.0f}")
     parts.append(f"aiohttp_over_bare_ms={medians['ptb-aiohttp'][0] - bare:.2f}")
+    paced_over = medians["sender-30/s"][0] - medians["bare-30/s"][0]
+    parts.append(f"sender_30_over_bare_30_ms={paced_over:.2f}")
+    parts = [p.replace("/s_", "_per_s_") for p in parts]
     print("RESULT " + " ".join(parts))
 
 
 def main() -> None:
     """Parse arguments and run."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.sends")
-    parser.add_argument("--messages", type=int, default=3000)
+    parser.add_argument("--messages", type=int, default=1000, help="3000 in issue 19")
     parser.add_argument("--concurrency", type=int, default=30)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--sender-rate", type=float, default=500.0)
+    parser.add_argument("--paced-messages", type=int, default=150)
     parser.add_argument("--profile", default="", help="a client's name, to print its profile")
     main_with(parser.parse_args())
 
