@@ -23,7 +23,6 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from telegram import Bot
 from telegram.ext import ApplicationBuilder
-from telegram.request import HTTPXRequest
 
 from bot import __version__
 from bot.clock import utcnow
@@ -43,6 +42,7 @@ from bot.store.stats import stats
 from bot.tg.context import CONTEXT_TYPES, BotApplication
 from bot.tg.handlers import build_handlers, error_handler
 from bot.tg.jobs import register_jobs
+from bot.tg.request import bot_api_request
 from bot.tg.sender import TelegramSender
 from bot.tg.startup import register_profile, wait_for_bot_api
 
@@ -191,17 +191,14 @@ def build_application(
     """The Application with every handler; `running` adds the pipeline and its jobs. The
     handlers' service reads the time from `clock` (tests pass one they move)."""
     wiring = Wiring(config, store, fetcher)
-    timeout = config.telegram.request_timeout_s
     application = (
         ApplicationBuilder()
         .token(token or require_token(config))
         .base_url(config.telegram.api_url)
         .base_file_url(config.telegram.file_url)
         .context_types(CONTEXT_TYPES)
-        .connect_timeout(timeout)
-        .read_timeout(timeout)
-        .write_timeout(timeout)
-        .get_updates_read_timeout(POLL_TIMEOUT_S + timeout)
+        .request(bot_api_request(config.telegram))  # aiohttp, not httpx: issue 19
+        .get_updates_request(bot_api_request(config.telegram, long_poll_s=POLL_TIMEOUT_S))
         .post_init(wiring.post_init_running if running else wiring.post_init)
         .post_stop(wiring.post_stop)
         .post_shutdown(wiring.post_shutdown)
@@ -234,8 +231,7 @@ def webhook_options(
 
 async def _reach_bot_api(config: Config, token: str) -> None:
     """Wait until the Bot API answers getMe with this token (see `bot.tg.startup`)."""
-    timeout = config.telegram.request_timeout_s
-    request = HTTPXRequest(connect_timeout=timeout, read_timeout=timeout)
+    request = bot_api_request(config.telegram)
     await request.initialize()
     try:
         me = await wait_for_bot_api(Bot(token, base_url=config.telegram.api_url, request=request))

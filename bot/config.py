@@ -45,6 +45,7 @@ class TelegramConfig:
     max_feeds_per_chat: int = 50
     max_topics_per_chat: int = 20
     request_timeout_s: float = 30.0
+    connections: int = 256  # most Bot API connections open at once (sends in flight, replies)
     allowed_users: tuple[int, ...] = ()  # a private instance: only these users (empty: anyone)
     allowed_chats: tuple[int, ...] = ()  # and these chats (groups an allowed user adds are too)
     log_chat: int = 0  # a chat that gets the operator's notices; 0: none
@@ -353,6 +354,7 @@ def _validate(config: Config) -> None:
     _check_range("telegram.max_feeds_per_chat", config.telegram.max_feeds_per_chat, 1, 1000)
     _check_range("telegram.max_topics_per_chat", config.telegram.max_topics_per_chat, 1, 1000)
     _check_positive("telegram.request_timeout_s", config.telegram.request_timeout_s)
+    _check_range("telegram.connections", config.telegram.connections, 1, 10_000)
     _check_storage_url(config.storage.url)
     _check_range("storage.keep_text_days", config.storage.keep_text_days, 0, 36_500)
     for name in ("connect_timeout_s", "read_timeout_s", "total_timeout_s"):

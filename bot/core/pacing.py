@@ -41,6 +41,11 @@ class Pacer:
         """The earliest time a message to `chat_id` may start, never before `now`."""
         return max(now, self._next_global, self._paused_until, self._next_chat.get(chat_id, 0.0))
 
+    def chat_ready_at(self, chat_id: int, now: float) -> float:
+        """The earliest time `chat_id`'s own limit or pause allows, leaving out the global slot
+        (which every chat waits for alike)."""
+        return max(now, self._next_chat.get(chat_id, 0.0))
+
     def reserve(self, chat_id: int, now: float) -> float:
         """Book the next slot for `chat_id`; return when the send should start."""
         slot = self.ready_at(chat_id, now)

@@ -277,10 +277,13 @@ class Dispatcher:
                 await self._wake.wait()
                 continue
             job = self._heap[0]
-            ready = self.pacer.ready_at(job.chat_id, job.ready_at)
-            if ready > job.ready_at:  # paused or busy since queued: look again later
-                heapq.heapreplace(self._heap, _Job(ready, job.seq, job.chat_id, job.messages))
+            # Re-sort a chat only for its own limit: every chat waits for the global slot
+            # alike, and re-sorting all of them for it cost O(queued chats) a send (#19).
+            chat_ready = self.pacer.chat_ready_at(job.chat_id, job.ready_at)
+            if chat_ready > job.ready_at:  # paused or busy since queued: look again later
+                heapq.heapreplace(self._heap, _Job(chat_ready, job.seq, job.chat_id, job.messages))
                 continue
+            ready = self.pacer.ready_at(job.chat_id, job.ready_at)
             if ready > loop.time():
                 await self._sleep_or_wake(ready - loop.time())
                 continue

@@ -52,6 +52,17 @@ def test_other_chats_fill_the_gaps_of_a_busy_chat() -> None:
     assert pacer.ready_at(8, now=0.0) == 1 / 29
 
 
+def test_a_chats_own_readiness_leaves_out_what_every_chat_waits_for() -> None:
+    pacer = _pacer()
+    pacer.reserve(7, now=0.0)  # the global slot moves on for every chat; chat 7 waits 1 s
+    pacer.pause_all(now=0.0, retry_after=0.5)
+    assert pacer.chat_ready_at(8, now=0.0) == 0.0
+    assert pacer.chat_ready_at(7, now=0.0) == 1.0
+    assert pacer.ready_at(8, now=0.0) == 0.5
+    pacer.pause_chat(8, now=0.0, retry_after=3)
+    assert pacer.chat_ready_at(8, now=0.0) == 3.0
+
+
 def test_a_429_pauses_only_that_chat() -> None:
     pacer = _pacer()
     assert pacer.pause_chat(5, now=3.0, retry_after=7) == 10.0

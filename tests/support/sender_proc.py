@@ -16,22 +16,23 @@ import signal
 from collections.abc import AsyncIterator
 
 from telegram import Bot
-from telegram.request import HTTPXRequest
 
 from bot.clock import utcnow
-from bot.config import DeliveryConfig
+from bot.config import DeliveryConfig, TelegramConfig
 from bot.services.delivery import Dispatcher
 from bot.store import deliveries as q
 from bot.store.engine import Store
+from bot.tg.request import bot_api_request
 from bot.tg.sender import TelegramSender
 from tests.support.tg_updates import BOT_TOKEN
 
 
 @contextlib.asynccontextmanager
 async def open_bot(base_url: str, token: str = BOT_TOKEN, pool: int = 64) -> AsyncIterator[Bot]:
-    """A PTB `Bot` on the stand-in, with a connection pool wide enough for paced sends."""
-    request = HTTPXRequest(connection_pool_size=pool, read_timeout=10, write_timeout=10)
-    bot = Bot(token, base_url=base_url, request=request)
+    """A PTB `Bot` on the stand-in, on the request the running bot uses (`AiohttpRequest`),
+    with a connection pool wide enough for paced sends."""
+    config = TelegramConfig(api_url=base_url, request_timeout_s=10.0, connections=pool)
+    bot = Bot(token, base_url=base_url, request=bot_api_request(config))
     async with bot:
         yield bot
 
