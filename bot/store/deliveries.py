@@ -146,18 +146,28 @@ def _target(row: Any) -> ChatTarget:  # a Row with the _target_columns()
     return ChatTarget(**{k: getattr(row, k) for k in ChatTarget.__dataclass_fields__})
 
 
-def _plain_chat() -> Any:
-    """A chat whose new stories are simply due after the instant window: active, instant,
-    without quiet hours or a mute (most chats)."""
-    c = chats.c
-    return and_(c.active, c.digest_mode == "instant", c.quiet_hours == "", c.mute == "")
+@dataclass(frozen=True)
+class DueGroup:
+    """Chats whose new stories all fall due at one moment: written by one INSERT … SELECT."""
+
+    condition: Any  # a SQL condition on `chats`
+    due_at: datetime
 
 
-def add_plain_deliveries(conn: Connection, story_id: int, due_at: datetime, now: datetime) -> int:
-    """One INSERT … SELECT of the story's deliveries to every plain chat (`_plain_chat`) with an
-    unfiltered subscription to a feed that carried it after the subscription began; the rows
-    written. Each chat gets one row, for its first carrier (as `feed_subscribers` orders them);
-    the unique (chat, story) key makes it idempotent. The other chats are matched row by row."""
+def add_group_deliveries(
+    conn: Connection, story_id: int, groups: Sequence[DueGroup], now: datetime
+) -> set[int]:
+    """The story's deliveries to the chats of each group with an unfiltered subscription to a
+    feed that carried it after the subscription began, one INSERT … SELECT a group; the chats
+    written to. Each chat gets one row, for its first carrier (as `feed_subscribers` orders
+    them); the unique (chat, story) key makes it idempotent."""
+    written: set[int] = set()
+    for group in groups:
+        written.update(_add_group(conn, story_id, group, now))
+    return written
+
+
+def _add_group(conn: Connection, story_id: int, group: DueGroup, now: datetime) -> list[int]:
     s, src = subscriptions.c, story_sources.c
     first = (
         func.row_number()
@@ -169,13 +179,13 @@ def add_plain_deliveries(conn: Connection, story_id: int, due_at: datetime, now:
         .join(chats, chats.c.id == s.chat_id)
         .join(story_sources, src.feed_id == s.feed_id)
         .where(src.story_id == story_id, src.first_seen_at >= s.created_at, s.filter.is_(None))
-        .where(_plain_chat())
+        .where(group.condition)
         .subquery()
     )
     rows = select(
         ranked.c.chat_id,
         literal(story_id),
-        literal(due_at, UTCDateTime()),
+        literal(group.due_at, UTCDateTime()),
         literal("feed:") + cast(ranked.c.feed_id, String),
         literal(now, UTCDateTime()),
         ranked.c.thread_id,
@@ -186,20 +196,21 @@ def add_plain_deliveries(conn: Connection, story_id: int, due_at: datetime, now:
         dialect.insert(deliveries)
         .from_select(columns, rows)
         .on_conflict_do_nothing(index_elements=["chat_id", "story_id"])
-        .returning(deliveries.c.id)  # counted from the rows: PostgreSQL's rowcount says 0 here
+        .returning(deliveries.c.chat_id)  # (PostgreSQL's rowcount says 0 for this statement)
     )
-    return len(conn.execute(stmt).all())
+    return list(conn.execute(stmt).scalars())
 
 
 def feed_subscribers(
-    conn: Connection, story_id: int, *, plain: bool = True
+    conn: Connection, story_id: int, *, written: Sequence[DueGroup] = ()
 ) -> list[tuple[ChatTarget, int, int | None, str | None]]:
     """Active push chats subscribed to a feed that carried the story, with that feed's id,
     the forum topic the subscription was made in and its filter (a topic query, or None).
 
     A subscription gets only what its feed brought after it was made: subscribing is not a
-    request for the stories already in the store (that is what /latest is for). `plain=False`
-    leaves out what `add_plain_deliveries` writes in one statement.
+    request for the stories already in the store (that is what /latest is for). The unfiltered
+    subscriptions of chats in the `written` groups are left out: `add_group_deliveries` wrote
+    them.
     """
     stmt = (
         select(
@@ -215,8 +226,9 @@ def feed_subscribers(
         .where(chats.c.digest_mode.in_(PUSH_MODES))
         .order_by(chats.c.id, story_sources.c.first_seen_at, subscriptions.c.feed_id)
     )
-    if not plain:
-        stmt = stmt.where(not_(and_(_plain_chat(), subscriptions.c.filter.is_(None))))
+    if written:
+        done = and_(or_(*(g.condition for g in written)), subscriptions.c.filter.is_(None))
+        stmt = stmt.where(not_(done))
     return [(_target(row), row.feed_id, row.thread_id, row.filter) for row in conn.execute(stmt)]
 
 

@@ -10,11 +10,11 @@ second time. Inactive chats and chats in `off` mode get nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, and_
 
 from bot.core.schedule import next_digest_at, quiet_until
 from bot.core.topic_query import TopicQuery, parse_topic_query
@@ -22,9 +22,11 @@ from bot.errors import UserError
 from bot.store.chats import update_settings
 from bot.store.deliveries import (
     ChatTarget,
+    DueGroup,
     add_delivery,
-    add_plain_deliveries,
+    add_group_deliveries,
     chat_targets,
+    daily_schedules,
     feed_subscribers,
     followed_topics,
     mark_matched,
@@ -32,6 +34,7 @@ from bot.store.deliveries import (
     reschedule_chat,
     story_first_seen,
 )
+from bot.store.schema import chats
 from bot.store.search import story_matches
 
 log = logging.getLogger(__name__)
@@ -72,7 +75,8 @@ def story_targets(
     topics: Topics,
     seen_at: datetime | None = None,
     *,
-    plain: bool = True,
+    written: Sequence[DueGroup] = (),
+    reached: frozenset[int] = frozenset(),
 ) -> dict[int, Target]:
     """Each chat the story should reach, once, with the first reason (`feed:ID`/`topic:Q`)
     and the forum topic of the subscription or followed topic that gave it.
@@ -81,7 +85,8 @@ def story_targets(
     (`seen_at`, read from the store when not given). A subscription with a filter passes only
     stories matching it; a chat's mute query stops a story from any feed or topic. Both are
     asked of the full-text index, like topics, once per distinct query and story.
-    `plain=False` leaves out the plain subscriptions `add_plain_deliveries` has written.
+    The unfiltered subscriptions of chats in the `written` groups are left out (written already
+    by `add_group_deliveries`), and so are the `reached` chats for topics.
     """
     verdicts: dict[str, bool] = {}
 
@@ -91,14 +96,16 @@ def story_targets(
         return verdicts[text]
 
     targets: dict[int, Target] = {}
-    for chat, feed_id, thread, wanted in feed_subscribers(conn, story_id, plain=plain):
+    for chat, feed_id, thread, wanted in feed_subscribers(conn, story_id, written=written):
         if chat.id not in targets and (not wanted or matches(wanted)):
             targets[chat.id] = (chat, f"feed:{feed_id}", thread)
     if topics:
         if seen_at is None:
             seen_at = story_first_seen(conn, story_id)
         for chat, query, text, followed_at, thread in topics:
-            if chat.id in targets or (seen_at is not None and seen_at < followed_at):
+            if chat.id in targets or chat.id in reached:
+                continue
+            if seen_at is not None and seen_at < followed_at:
                 continue
             if text not in verdicts:
                 verdicts[text] = story_matches(conn, story_id, query)
@@ -118,6 +125,22 @@ def _matches_text(conn: Connection, story_id: int, text: str) -> bool:
     return story_matches(conn, story_id, query)
 
 
+def due_groups(conn: Connection, now: datetime, instant_window_s: float) -> list[DueGroup]:
+    """The chats whose new stories fall due together, for set-based writes: instant chats
+    without quiet hours, and daily chats by digest times and zone; none with a mute (those,
+    quiet hours and unusable digest times are matched row by row)."""
+    c = chats.c
+    plain = and_(c.active, c.mute == "")
+    instant = and_(plain, c.digest_mode == "instant", c.quiet_hours == "")
+    groups = [DueGroup(instant, now + timedelta(seconds=instant_window_s))]
+    for times, zone in sorted(set(daily_schedules(conn))):
+        at = next_digest_at(times, zone, now)
+        if at is not None:
+            daily = and_(plain, c.digest_mode == "daily", c.digest_times == times)
+            groups.append(DueGroup(and_(daily, c.timezone == zone), at))
+    return groups
+
+
 def match_story(
     conn: Connection,
     story_id: int,
@@ -125,20 +148,22 @@ def match_story(
     instant_window_s: float,
     topics: Topics | None = None,
     seen_at: datetime | None = None,
+    groups: Sequence[DueGroup] | None = None,
 ) -> int:
     """Write the story's deliveries and mark it `matched`; return how many rows were new.
 
-    Most chats are plain (instant, no quiet hours, no mute) with unfiltered subscriptions:
-    their rows are one INSERT … SELECT. The others, and followed topics, are matched here row by
-    row; a chat the first statement reached is skipped by the unique (chat, story) key.
+    Most chats (`due_groups`) with unfiltered subscriptions get their rows from one INSERT …
+    SELECT per group. The others, and followed topics, are matched here row by row; a chat the
+    set-based writes reached is skipped by the unique (chat, story) key.
     """
     if topics is None:
         topics = _parsed_topics(conn)
-    due = now + timedelta(seconds=instant_window_s)
-    written = add_plain_deliveries(conn, story_id, due, now)
-    for chat, reason, thread in story_targets(
-        conn, story_id, topics, seen_at, plain=False
-    ).values():
+    if groups is None:
+        groups = due_groups(conn, now, instant_window_s)
+    reached = frozenset(add_group_deliveries(conn, story_id, groups, now))
+    written = len(reached)
+    others = story_targets(conn, story_id, topics, seen_at, written=groups, reached=reached)
+    for chat, reason, thread in others.values():
         due = due_time(chat, now, instant_window_s)
         written += add_delivery(conn, chat.id, story_id, due, reason, now, thread)
     mark_matched(conn, story_id, now)
@@ -153,7 +178,10 @@ def match_ready(
     if not ready:
         return 0
     topics = _parsed_topics(conn)
-    return sum(match_story(conn, sid, now, instant_window_s, topics, seen) for sid, seen in ready)
+    groups = due_groups(conn, now, instant_window_s)
+    return sum(
+        match_story(conn, sid, now, instant_window_s, topics, seen, groups) for sid, seen in ready
+    )
 
 
 def reschedule_chat_deliveries(

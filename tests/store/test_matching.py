@@ -302,3 +302,35 @@ def test_a_filter_that_no_longer_parses_lets_nothing_through(store: Store) -> No
 
     store.write_sync(seed)
     assert store.write_sync(match_ready, NOW, instant_window_s=0.0) == 0
+
+
+def test_set_based_and_row_by_row_chats_each_get_their_own_due_time(store: Store) -> None:
+    """Plain instant chats and daily chats (by schedule) are written in sets; a chat with
+    quiet hours is matched row by row and waits for their end; each chat gets one row."""
+
+    def seed(conn: Connection) -> int:
+        wire, ap = add_feed(conn, "Wire"), add_feed(conn, "AP")
+        add_chat(conn, 1)  # plain instant, two carriers: one row, the first carrier's
+        add_chat(conn, 2, mode="daily", times="20:00", tz="Europe/Berlin")
+        add_chat(conn, 3, mode="daily", times="09:00", tz="UTC")  # another schedule
+        add_chat(conn, 4)  # quiet hours: row by row
+        conn.execute(update(chats).where(chats.c.id == 4).values(quiet_hours="07:00-10:00"))
+        add_chat(conn, 5, mode="daily", times="nonsense")  # no usable time: instant, row by row
+        subscribe(conn, [1, 2, 3, 4, 5], wire)
+        subscribe(conn, [1], ap)
+        add_topic(conn, 1, "syria")  # also matches: still one row for chat 1
+        return add_story(conn, "s", [wire, ap], doc="syria talks")
+
+    story = store.write_sync(seed)
+    assert store.write_sync(match_ready, NOW, instant_window_s=5.0) == 5
+    due = {r["chat_id"]: (r["due_at"], r["reason"]) for r in store.read_sync(_rows)}
+    wire_reason = due[1][1]
+    assert wire_reason.startswith("feed:")
+    assert due == {
+        1: (NOW + timedelta(seconds=5), wire_reason),
+        2: (datetime(2026, 11, 25, 19, 0, tzinfo=UTC), wire_reason),  # 20:00 in Berlin
+        3: (datetime(2026, 11, 25, 9, 0, tzinfo=UTC), wire_reason),
+        4: (datetime(2026, 11, 25, 10, 0, tzinfo=UTC), wire_reason),  # after its quiet hours
+        5: (NOW + timedelta(seconds=5), wire_reason),
+    }
+    assert story > 0
