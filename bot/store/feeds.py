@@ -109,9 +109,27 @@ def sync_catalogue(conn: Connection, catalogue: Sequence[CatalogueFeed], now: da
             .where(or_(feeds.c.url.in_(sorted(dropped)), feeds.c.page_url.in_(sorted(dropped))))
             .values(is_catalogue=False, is_default=False, name=None, label=None)
         )
+    known = _catalogue_state(conn)
     for feed in catalogue:
-        add_feed(conn, feed.url, now, name=feed.name, is_default=feed.default, label=feed.title)
+        url = canonical_url(feed.url)
+        if known.get(url) == (feed.name, feed.default, feed.title or None):
+            continue  # as the config says already: a start-up writes only what changed
+        add_feed(conn, url, now, name=feed.name, is_default=feed.default, label=feed.title)
     upsert(conn, settings, {"key": _CONFIG_URLS, "value": json.dumps(urls)}, ["key"], ["value"])
+
+
+def _catalogue_state(conn: Connection) -> dict[str, tuple[str | None, bool, str | None]]:
+    """(name, default, label) of every catalogue feed, by its URL and by the page it was given
+    as, in one read (so a restart with an unchanged catalogue rewrites none of them)."""
+    c = feeds.c
+    stmt = select(c.url, c.page_url, c.name, c.is_default, c.label).where(c.is_catalogue)
+    state: dict[str, tuple[str | None, bool, str | None]] = {}
+    for row in conn.execute(stmt):
+        value = (row.name, bool(row.is_default), row.label or None)
+        state[row.url] = value
+        if row.page_url:
+            state[row.page_url] = value
+    return state
 
 
 def claim_due_feeds(

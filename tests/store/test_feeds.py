@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, event, insert, select, update
 
 from bot.config import CatalogueFeed
 from bot.core.models import Feed
@@ -108,3 +108,30 @@ def test_display_name_is_the_catalogue_title_then_the_feed_title_never_the_slug(
     assert sorted(sql for sql, _ in shown) == ["The Feed's Own Title"] * 2 + ["Wire World"]
     store.write_sync(feed_queries.sync_catalogue, [], T0)  # out of the catalogue: no label
     assert {sql for sql, _ in store.read_sync(_names)} == {"The Feed's Own Title"}
+
+
+def test_an_unchanged_catalogue_is_synced_without_rewriting_its_feeds(store: Store) -> None:
+    catalogue = [
+        CatalogueFeed(f"http://127.0.0.1/c/{i}.xml", f"feed-{i}", default=i < 3, title=f"F {i}")
+        for i in range(300)
+    ]
+    store.write_sync(feed_queries.sync_catalogue, catalogue, T0)
+    writes: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            writes.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        store.write_sync(feed_queries.sync_catalogue, catalogue, T0)  # a restart, unchanged
+        assert len(writes) == 1  # only the remembered list of the config's URLs
+        changed = [*catalogue[:-1], CatalogueFeed(catalogue[-1].url, "feed-last", title="L")]
+        writes.clear()
+        store.write_sync(feed_queries.sync_catalogue, changed, T0)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
+    assert sum(w.lstrip().upper().startswith("UPDATE FEEDS") for w in writes) == 1
+    renamed = store.read_sync(feed_queries.find_feed, "feed-last")
+    assert renamed is not None
+    assert renamed.display_name == "L"
