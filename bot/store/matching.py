@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_
+from sqlalchemy import Connection, and_, select
 
 from bot.core.schedule import next_digest_at, quiet_until
 from bot.core.topic_query import TopicQuery, parse_topic_query
@@ -34,7 +34,7 @@ from bot.store.deliveries import (
     reschedule_chat,
     story_first_seen,
 )
-from bot.store.schema import chats
+from bot.store.schema import chats, subscriptions
 from bot.store.search import story_matches
 
 log = logging.getLogger(__name__)
@@ -127,10 +127,13 @@ def _matches_text(conn: Connection, story_id: int, text: str) -> bool:
 
 def due_groups(conn: Connection, now: datetime, instant_window_s: float) -> list[DueGroup]:
     """The chats whose new stories fall due together, for set-based writes: instant chats
-    without quiet hours, and daily chats by digest times and zone; none with a mute (those,
-    quiet hours and unusable digest times are matched row by row)."""
+    without quiet hours, and daily chats by digest times and zone; none with a mute or a
+    filter (those, quiet hours and unusable digest times are matched row by row)."""
     c = chats.c
-    plain = and_(c.active, c.mute == "")
+    filtered = select(subscriptions.c.chat_id).where(subscriptions.c.filter.is_not(None))
+    # A chat with a mute, or with any filtered subscription (its first carrier may be the
+    # filtered one), is matched row by row.
+    plain = and_(c.active, c.mute == "", c.id.not_in(filtered))
     instant = and_(plain, c.digest_mode == "instant", c.quiet_hours == "")
     groups = [DueGroup(instant, now + timedelta(seconds=instant_window_s))]
     for times, zone in sorted(set(daily_schedules(conn))):

@@ -334,3 +334,21 @@ def test_set_based_and_row_by_row_chats_each_get_their_own_due_time(store: Store
         5: (NOW + timedelta(seconds=5), wire_reason),
     }
     assert story > 0
+
+
+def test_a_chat_with_a_filtered_subscription_keeps_its_first_carrier(store: Store) -> None:
+    """A filtered subscription that passes and carried the story first gives the reason and
+    the forum thread, as row by row: such chats are never written in sets."""
+
+    def seed(conn: Connection) -> dict[str, int]:
+        first, second = add_feed(conn, "First"), add_feed(conn, "Second")
+        add_chat(conn, 1)
+        subscribe(conn, [1], first)
+        subscribe(conn, [1], second)
+        filter_queries.set_filter(conn, 1, first, "syria")
+        return {"first": first, "story": add_story(conn, "s", [first, second], doc="syria")}
+
+    ids = store.write_sync(seed)
+    assert store.write_sync(match_ready, NOW, instant_window_s=0.0) == 1
+    [row] = store.read_sync(_rows)
+    assert row["reason"] == f"feed:{ids['first']}"
