@@ -71,7 +71,9 @@ def compose_chat(
         )
     else:
         parts = compose_instant(entries, now=now, tz=tz, sentences=sentences, held=held)
-    expandable = full_view and daily and digest_length < 2
+    # The full view redraws a message from its own deliveries: only a digest of one message
+    # (up to 20 stories) carries exactly what it lists plus the "+K more" it counts.
+    expandable = full_view and daily and digest_length < 2 and len(parts) == 1
     return [
         Outgoing(
             chat_id,

@@ -266,6 +266,26 @@ def test_silent_applies_to_pushes_and_the_full_view_button_to_compact_digests() 
     assert not digest.silent  # a digest comes at a time the chat chose
     assert not _one(daily=True, digest_length=3).expandable  # already whole
     assert not _one(daily=True, full_view=False).expandable  # a group or channel
+    headline = "A long headline that goes on and on about what happened, where and why " * 2
+    many = [
+        DigestEntry(StoryView(i, f"{headline}{i}", f"https://example.org/{i}"), "Feed")
+        for i in range(1, 41)
+    ]
+    paged = compose_chat(
+        7,
+        many,
+        {i: i for i in range(1, 41)},
+        daily=True,
+        attempts=0,
+        link_preview=False,
+        sentences=3,
+        max_stories=40,
+        now=NOW,
+        tz=UTC,
+        digest_length=1,
+    )
+    assert len(paged) > 1
+    assert not any(m.expandable for m in paged)  # redrawn alone, a page would not add up
 
 
 _words = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=400)
