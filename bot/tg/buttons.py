@@ -223,7 +223,8 @@ async def filter_button(update: Update, context: Context) -> None:
     feed_id, clear = callback_data.read_feed_filter(data)
     chat_id = target_id(update, context)
     if clear:
-        await context.service.clear_filter(chat_id, feed_id)
+        if not await context.service.clear_filter(chat_id, feed_id):
+            raise UserError(texts.BUTTON_EXPIRED)
         await query.answer(texts.DONE)
         text, markup = await filter_view(context.service, chat_id, feed_id)
         await edit(update, context, [text], markup)
@@ -241,7 +242,7 @@ async def digest_button(update: Update, context: Context) -> None:
     query, data = _callback(update)
     full, page = callback_data.read_digest_view(data)
     message = query.message
-    if message is None:
+    if message is None or message.chat.type != ChatType.PRIVATE:  # only private digests have it
         raise UserError(texts.BUTTON_EXPIRED)
     pages = await context.service.digest_message(
         message.chat.id, message.message_id, full=full, sent_at=message.date

@@ -160,6 +160,8 @@ def _parse_count(args: list[str]) -> tuple[int, str]:
     if not re.fullmatch(r"[0-9]+", args[0]):
         return LATEST_DEFAULT, " ".join(args)
     if len(args[0]) > 3 or not 1 <= int(args[0]) <= LATEST_MAX:
+        if len(args) > 1:  # "/latest 2024 election": the number belongs to the topic
+            return LATEST_DEFAULT, " ".join(args)
         raise UserError(texts.LATEST_USAGE.format(max=LATEST_MAX))
     return int(args[0]), " ".join(args[1:])
 

@@ -209,6 +209,7 @@ async def test_digest_now_and_latest_with_a_count_and_a_topic(bot: Bot) -> None:
     assert "Sending what was waiting (2 stories)" in await bot.text("digest", "now")
     [digest] = (await deliver(bot, PRIVATE))[None]
     assert "· 2 stories" in digest
+    assert "matches 2024 election" in await bot.text("latest", "2024 election")  # a topic
     latest = await bot.text("latest", "5 geneva")
     assert latest.startswith("Latest on geneva")
     assert "Geneva talks resume" in latest
