@@ -201,7 +201,7 @@ def _by_slug(rig: Rig) -> dict[str, dict[str, Any]]:
     return {s["url"].rsplit("/", 1)[1]: s for s in rig.stories()}
 
 
-async def test_a_story_out_of_time_uses_feed_text_and_never_delays_another(rig: Rig) -> None:
+async def test_a_story_out_of_time_uses_feed_text_and_the_other_its_page(rig: Rig) -> None:
     rig.server.add("/articles/hostile", many_short_paragraphs(16_000), content_type="text/html")
     rig.server.add("/articles/budget", ARTICLE, content_type="text/html")
     await rig.ingest("/f.xml", ["hostile", "budget"])
@@ -213,8 +213,11 @@ async def test_a_story_out_of_time_uses_feed_text_and_never_delays_another(rig: 
     stop = asyncio.Event()
     running = asyncio.create_task(enricher.run_forever(stop, tick_s=0.05))
     try:
+        # Both finish: the good story from its page, the hostile one from its feed's text once
+        # its worker is killed. Which finishes first is not asserted: on a loaded machine the
+        # good story alone can outlast the hostile one's 1 s (benchmarks/hostile.py measures
+        # the throughput instead).
         await _until(lambda: _by_slug(rig)["budget"]["state"] == "ready", "budget is ready")
-        assert _by_slug(rig)["hostile"]["state"] == "new", "the good story did not wait"
         await _until(lambda: _by_slug(rig)["hostile"]["state"] == "ready", "hostile is ready")
     finally:
         stop.set()
