@@ -10,7 +10,9 @@ from sqlalchemy import Connection, insert
 from bot.core.textnorm import search_text
 from bot.store.schema import feeds, stories, story_sources
 
-NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+# An hour ago, whole minutes: stories read back by a bot on the wall clock (/topic looks at the
+# last 7 days) must stay recent whenever the tests run; a fixed date fell out after a week.
+NOW = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=1)
 _keys = itertools.count(1)
 
 
