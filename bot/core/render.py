@@ -142,10 +142,6 @@ def format_time_zoned(when: datetime, now: datetime, tz: tzinfo) -> str:
 
 def shorten(text: str, limit: int) -> str:
     """`text` on one line, cut at a word boundary with `…` to at most `limit` characters."""
-    return _shorten(text, limit)
-
-
-def _shorten(text: str, limit: int) -> str:
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
@@ -156,7 +152,7 @@ def _shorten(text: str, limit: int) -> str:
 
 def render_title(story: StoryView) -> str:
     """The title in bold, as a link when the story has a usable URL."""
-    title = escape(_shorten(story.title, TITLE_MAX) or story.url or "Untitled")
+    title = escape(shorten(story.title, TITLE_MAX) or story.url or "Untitled")
     url = safe_url(story.url)
     if url is None:
         return f"<b>{title}</b>"
@@ -166,14 +162,14 @@ def render_title(story: StoryView) -> str:
 def render_meta(story: StoryView, now: datetime, tz: tzinfo, following: str = "") -> str:
     """Source names and time (with its zone), in italics, with the other feeds that carried
     it and, for a story pushed for a followed topic, that topic."""
-    parts = [escape(_shorten(", ".join(story.sources), 200))] if story.sources else []
+    parts = [escape(shorten(", ".join(story.sources), 200))] if story.sources else []
     if story.published is not None:
         parts.append(format_time_zoned(story.published, now, tz))
     if story.also_in:
-        names = escape(_shorten(", ".join(story.also_in), 200))
+        names = escape(shorten(", ".join(story.also_in), 200))
         parts.append(texts.ALSO_IN.format(names=names))
     if following:
-        parts.append(texts.FOLLOWING.format(query=escape(_shorten(following, 100))))
+        parts.append(texts.FOLLOWING.format(query=escape(shorten(following, 100))))
     return f"<i>{' · '.join(parts)}</i>" if parts else ""
 
 
@@ -199,7 +195,7 @@ def best_line(story: StoryView, limit: int) -> str:
     characters: the one line a compact digest shows (plain text, not escaped)."""
     best = summary_of_length(story.summary, story.summary_ranks, 1)
     text = " ".join(" ".join(best).split())
-    return _shorten(text, limit) if limit > 0 and text else ""
+    return shorten(text, limit) if limit > 0 and text else ""
 
 
 def render_tags(story: StoryView) -> str:
