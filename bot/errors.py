@@ -15,6 +15,8 @@ The tree::
         └── FeedLimitError           the chat has as many feeds as it may
 """
 
+from bot.i18n import Msg
+
 
 class BotError(Exception):
     """Base class of every error digest-bot raises on purpose."""
@@ -54,11 +56,14 @@ class FeedError(BotError):
 
 class UserError(BotError):
     """An expected problem whose message is shown to the user as it is; `reason` says it in
-    a few words, for a list of outcomes such as an OPML import's summary ("" if none)."""
+    a few words, for a list of outcomes such as an OPML import's summary ("" if none).
 
-    def __init__(self, text: str, *, reason: str = "") -> None:
-        super().__init__(text)
-        self.reason = reason
+    A `Msg` is translated when the error is made, into the language of the chat at hand.
+    """
+
+    def __init__(self, text: str | Msg, *, reason: str | Msg = "") -> None:
+        super().__init__(str(text))
+        self.reason = str(reason)
 
 
 class AlreadySubscribedError(UserError):

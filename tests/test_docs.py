@@ -66,7 +66,7 @@ MENU_OF = {
 def test_readme_table_shows_each_commands_usage_and_menu_as_texts_does() -> None:
     rows = readme_rows()
     wanted = [
-        [f"`/{c.name}{' ' + c.usage if c.usage else ''}`", MENU_OF[c.audience]]
+        [f"`/{c.name}{' ' + str(c.usage) if c.usage else ''}`", MENU_OF[c.audience]]
         for c in texts.COMMANDS
     ]
     assert [[row[0].replace("\\|", "|"), row[2]] for row in rows] == wanted

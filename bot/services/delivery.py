@@ -395,7 +395,9 @@ class Dispatcher:
         log.info("chat %s: topic %s is gone (%s): General", job.chat_id, thread, outcome.error)
         first = await self.store.write(forget_thread, job.chat_id, thread) > 0
         moved = [replace(m, thread_id=None) if m.thread_id == thread else m for m in job.messages]
-        notice = [Outgoing(job.chat_id, texts.THREAD_GONE, [], False, False, 0)] if first else []
+        notice = (
+            [Outgoing(job.chat_id, str(texts.THREAD_GONE), [], False, False, 0)] if first else []
+        )
         job.messages = deque([*notice, replace(message, thread_id=None), *moved])
 
     async def _record_retry(

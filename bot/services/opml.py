@@ -61,15 +61,15 @@ async def import_opml(
     for outline in outlines:
         remaining = deadline - loop.time()
         if remaining <= 0:
-            report.failed.append((outline.url, texts.WHY_OUT_OF_TIME))
+            report.failed.append((outline.url, str(texts.WHY_OUT_OF_TIME)))
             continue
         try:
             async with asyncio.timeout(remaining):
                 added = await _import_one(service, chat_id, outline, user_id, thread_id)
         except TimeoutError:
-            report.failed.append((outline.url, texts.WHY_OUT_OF_TIME))
+            report.failed.append((outline.url, str(texts.WHY_OUT_OF_TIME)))
         except UserError as exc:
-            report.failed.append((outline.url, exc.reason or texts.WHY_OTHER))
+            report.failed.append((outline.url, exc.reason or str(texts.WHY_OTHER)))
         else:
             report.imported += added
             report.existing += not added

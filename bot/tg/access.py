@@ -65,7 +65,7 @@ async def _refuse(update: Update, context: Context) -> None:
         if update.inline_query is not None:
             await update.inline_query.answer([], cache_time=300, is_personal=True)
         elif update.callback_query is not None:
-            await update.callback_query.answer(texts.PRIVATE_INSTANCE[:200], show_alert=True)
+            await update.callback_query.answer(str(texts.PRIVATE_INSTANCE)[:200], show_alert=True)
         elif update.my_chat_member is not None and chat is not None:
             if update.my_chat_member.new_chat_member.status not in _GONE:
                 log.info("left chat %s: added by a user outside allowed_users", chat.id)
@@ -76,4 +76,4 @@ async def _refuse(update: Update, context: Context) -> None:
                 if len(told) >= MAX_REMEMBERED:
                     told.clear()
                 told.add(user.id)
-                await context.bot.send_message(chat.id, texts.PRIVATE_INSTANCE)
+                await context.bot.send_message(chat.id, str(texts.PRIVATE_INSTANCE))

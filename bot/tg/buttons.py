@@ -108,7 +108,7 @@ async def defaults_button(update: Update, context: Context) -> None:
     names = await context.service.subscribe_defaults(
         target_id(update, context), target_thread(update, context)
     )
-    await query.answer(texts.DONE)
+    await query.answer(str(texts.DONE))
     await reply(update, context, subscribed_defaults_text(names))
 
 
@@ -144,7 +144,7 @@ async def confirm_button(update: Update, context: Context) -> None:
         names = {f.id: f.name for f in await service.list_feeds(chat_id)}
         count, token = await service.remove_feeds(chat_id, feed_id)
         text = texts.UNSUBSCRIBED.format(name=render.escape(names.get(feed_id or 0, "")))
-    await query.answer(texts.DONE)
+    await query.answer(str(texts.DONE))
     if action != "unsub":
         await edit(update, context, [text], InlineKeyboardMarkup([undo_row(token, chat_id)]))
         return
@@ -161,7 +161,7 @@ async def cancel_button(update: Update, context: Context) -> None:
     query, data = _callback(update)
     await query.answer()
     if not callback_data.read_cancel(data):
-        await edit(update, context, [texts.NOTHING_CHANGED], None)
+        await edit(update, context, [str(texts.NOTHING_CHANGED)], None)
         return
     messages, markup = await feeds_view(context.service, target_id(update, context))
     await edit(update, context, messages, markup if markup.inline_keyboard else None)
@@ -174,7 +174,7 @@ async def undo_button(update: Update, context: Context) -> None:
     query, data = _callback(update)
     chat_id = target_id(update, context)
     removal, count = await context.service.undo(chat_id, callback_data.read_undo(data))
-    await query.answer(texts.DONE)
+    await query.answer(str(texts.DONE))
     text = texts.UNDONE_FEEDS if removal.feeds else texts.UNDONE_TOPICS
     await edit(update, context, [text.format(count=count)], None)
 
@@ -209,7 +209,7 @@ async def settings_button(update: Update, context: Context) -> None:
         settings = await service.toggle_quiet_hours(chat_id)
     else:
         settings = await service.set_digest_mode(chat_id, str(value))
-    await query.answer(None if name == "view" else texts.DONE)
+    await query.answer(None if name == "view" else str(texts.DONE))
     text, markup = settings_view(settings, view, service.clock())
     await edit(update, context, [text], markup)
 
@@ -225,7 +225,7 @@ async def filter_button(update: Update, context: Context) -> None:
     if clear:
         if not await context.service.clear_filter(chat_id, feed_id):
             raise UserError(texts.BUTTON_EXPIRED)
-        await query.answer(texts.DONE)
+        await query.answer(str(texts.DONE))
         text, markup = await filter_view(context.service, chat_id, feed_id)
         await edit(update, context, [text], markup)
         return
@@ -267,7 +267,7 @@ async def manage_button(update: Update, context: Context) -> None:
     if chat_id in (0, user_id):
         await context.service.set_managed_chat(user_id, None)
         await query.answer()
-        await edit(update, context, [texts.MANAGE_BACK], None)
+        await edit(update, context, [str(texts.MANAGE_BACK)], None)
         return
     chat = await context.service.settings(chat_id)
     if chat.kind == "private" or not chat.active:

@@ -235,8 +235,8 @@ def read_setting(data: str) -> tuple[str, int | bool | str]:
         return name, _number(value, 0, MAX_SUMMARY_SENTENCES)
     if name == "tz":
         return name, _number(value, 0, 99)
-    if name in ("previews", "silent") and value in (texts.ON, texts.OFF):
-        return name, value == texts.ON
+    if name in ("previews", "silent") and value in ("on", "off"):  # data, never translated
+        return name, value == "on"
     if name == "digest" and value in DIGEST_MODES:
         return name, value
     if name == "time" and len(value) == 4 and value.isascii() and value.isdigit():

@@ -71,7 +71,9 @@ async def _greet(context: Context, chat_id: int) -> None:
     addition greets (a promotion or a lifted restriction does not), and never a channel:
     its readers get nothing posted unasked."""
     try:
-        await context.bot.send_message(chat_id, texts.GROUP_GREETING, parse_mode=ParseMode.HTML)
+        await context.bot.send_message(
+            chat_id, str(texts.GROUP_GREETING), parse_mode=ParseMode.HTML
+        )
     except TelegramError as exc:  # the bot may not post here after all: nothing to greet
         log.info("could not greet group %s: %s", chat_id, exc)
 

@@ -23,6 +23,7 @@ from bot.core.schedule import zone_at
 from bot.core.topic_query import parse_topic_query
 from bot.core.user_input import find_link, start_link
 from bot.errors import UserError
+from bot.i18n import Plural
 from bot.services.stories import LATEST_DEFAULT, LATEST_MAX, TOPIC_WINDOW_DAYS
 from bot.tg import callback_data
 from bot.tg.manage import (
@@ -83,7 +84,9 @@ async def start_command(update: Update, context: Context) -> None:
         await _show_topic(update, context, link[1])
         return
     text, markup = start_view(context.service.config.feeds, chat.id)
-    await reply(update, context, text + (texts.START_LINK_UNKNOWN if args else ""), markup=markup)
+    await reply(
+        update, context, text + (str(texts.START_LINK_UNKNOWN) if args else ""), markup=markup
+    )
 
 
 @replying
@@ -125,7 +128,7 @@ async def subscribe_command(update: Update, context: Context) -> None:
 @acts_on_chat(change=True)
 async def unsubscribe_command(update: Update, context: Context) -> None:
     """/unsubscribe name|URL|all (all asks first)."""
-    name = _required_text(context, texts.UNSUBSCRIBE_USAGE)
+    name = _required_text(context, str(texts.UNSUBSCRIBE_USAGE))
     chat_id = target_id(update, context)
     if name.strip().lower() == "all":
         count = len(await context.service.list_feeds(chat_id))
@@ -135,7 +138,9 @@ async def unsubscribe_command(update: Update, context: Context) -> None:
     await reply(update, context, texts.UNSUBSCRIBED.format(name=render.escape(removed)))
 
 
-async def _ask(update: Update, context: Context, question: str, count: int, action: str) -> None:
+async def _ask(
+    update: Update, context: Context, question: Plural, count: int, action: str
+) -> None:
     """Ask with Yes / Cancel before removing all (`action`); nothing to ask when none."""
     if not count:
         raise UserError(texts.NO_FEEDS if action == "unsuball" else texts.NO_TOPICS)
@@ -183,7 +188,7 @@ async def latest_command(update: Update, context: Context) -> None:
 @replying
 async def topic_command(update: Update, context: Context) -> None:
     """/topic <query>: matching stories from every feed, best first, with a Follow button."""
-    await _show_topic(update, context, _required_text(context, texts.TOPIC_USAGE))
+    await _show_topic(update, context, _required_text(context, str(texts.TOPIC_USAGE)))
 
 
 async def _show_topic(update: Update, context: Context, query: str) -> None:
@@ -197,7 +202,7 @@ async def _show_topic(update: Update, context: Context, query: str) -> None:
 @acts_on_chat(change=True)
 async def follow_command(update: Update, context: Context) -> None:
     """/follow <query>: push matching stories from every feed."""
-    text_arg = _required_text(context, texts.FOLLOW_USAGE)
+    text_arg = _required_text(context, str(texts.FOLLOW_USAGE))
     query = await context.service.follow(
         target_id(update, context), text_arg, target_thread(update, context)
     )
@@ -208,7 +213,7 @@ async def follow_command(update: Update, context: Context) -> None:
 @acts_on_chat(change=True)
 async def unfollow_command(update: Update, context: Context) -> None:
     """/unfollow <query>|all (all asks first)."""
-    query = _required_text(context, texts.UNFOLLOW_USAGE)
+    query = _required_text(context, str(texts.UNFOLLOW_USAGE))
     chat_id = target_id(update, context)
     if query.strip().lower() == "all":
         count = len(await context.service.topics(chat_id))
@@ -224,7 +229,7 @@ async def topics_command(update: Update, context: Context) -> None:
     """/topics: the topics this chat follows."""
     topics = await context.service.topics(target_id(update, context))
     if not topics:
-        await reply(update, context, texts.NO_TOPICS)
+        await reply(update, context, str(texts.NO_TOPICS))
         return
     threads = await context.service.topic_threads(target_id(update, context))
     await send(update, context, topics_messages(topics, target_id(update, context), threads))
@@ -240,7 +245,7 @@ async def digest_command(update: Update, context: Context) -> None:
         text = (
             texts.DIGEST_NOW.format(count=texts.stories_count(waiting))
             if waiting
-            else texts.DIGEST_NOTHING
+            else str(texts.DIGEST_NOTHING)
         )
         await reply(update, context, text)
         return
@@ -257,7 +262,7 @@ async def filter_command(update: Update, context: Context) -> None:
     if not args:
         filters = await service.filters(chat_id)
         if not filters:
-            raise UserError(texts.FILTER_NONE)
+            raise UserError(f"{texts.FILTER_NONE} {texts.FILTER_USAGE}")
         feeds = await service.list_feeds(chat_id)
         lines = [
             texts.FILTER_LINE.format(
@@ -292,7 +297,7 @@ async def mute_command(update: Update, context: Context) -> None:
         return
     await _check_change(update, context)
     query = await service.set_mute(chat_id, " ".join(args))
-    text = texts.MUTE_SET.format(query=render.escape(query)) if query else texts.MUTE_OFF
+    text = texts.MUTE_SET.format(query=render.escape(query)) if query else str(texts.MUTE_OFF)
     await reply(update, context, text)
 
 
@@ -304,15 +309,15 @@ async def quiet_command(update: Update, context: Context) -> None:
     service, args = context.service, _args(context)
     if not args:
         current = (await service.settings(target_id(update, context))).quiet_hours
-        shown = current.replace("-", "–") if current else texts.OFF
-        raise UserError(texts.QUIET_NOW.format(window=shown) + "\n\n" + texts.QUIET_USAGE)
+        shown = current.replace("-", "–") if current else str(texts.OFF)
+        raise UserError(f"{texts.QUIET_NOW.format(window=shown)}\n\n{texts.QUIET_USAGE}")
     await _check_change(update, context)
     settings = await service.set_quiet_hours(target_id(update, context), " ".join(args))
     if settings.quiet_hours:
         window = settings.quiet_hours.replace("-", "–")
         text = texts.QUIET_SET.format(window=window, tz=render.escape(settings.timezone))
     else:
-        text = texts.QUIET_OFF
+        text = str(texts.QUIET_OFF)
     await reply(update, context, text)
 
 
@@ -394,7 +399,7 @@ async def unknown_command(update: Update, context: Context) -> None:
     command = message.text.split()[0]
     addressed = command.lower().endswith("@" + (context.bot.username or "").lower())
     if chat.type == ChatType.PRIVATE or addressed:
-        await reply(update, context, texts.UNKNOWN_COMMAND)
+        await reply(update, context, str(texts.UNKNOWN_COMMAND))
 
 
 @replying
@@ -427,7 +432,7 @@ async def private_text(update: Update, context: Context) -> None:
     if link is not None:
         key = await context.service.button_ref(URL_REF, link)
         button = InlineKeyboardButton(
-            texts.SUBSCRIBE_BUTTON, callback_data=callback_data.subscribe(key)
+            str(texts.SUBSCRIBE_BUTTON), callback_data=callback_data.subscribe(key)
         )
         text = texts.PASTED_LINK.format(url=render.escape(link))
         await reply(update, context, text, markup=InlineKeyboardMarkup([[button]]))
@@ -439,9 +444,11 @@ async def private_text(update: Update, context: Context) -> None:
     # Chatter is not stored: only a query short enough to ride in the button gets one.
     ref = callback_data.inline_ref(query.text) if query is not None else None
     if query is None or ref is None:
-        await reply(update, context, texts.PLAIN_TEXT)
+        await reply(update, context, str(texts.PLAIN_TEXT))
         return
-    button = InlineKeyboardButton(texts.SEARCH_BUTTON, callback_data=callback_data.topic(0, ref))
+    button = InlineKeyboardButton(
+        str(texts.SEARCH_BUTTON), callback_data=callback_data.topic(0, ref)
+    )
     shown = render.escape(query.text)
     text = texts.SEARCH_OFFER.format(days=TOPIC_WINDOW_DAYS, query=shown)
     await reply(update, context, text, markup=InlineKeyboardMarkup([[button]]))

@@ -47,10 +47,10 @@ async def error_handler(update: object, context: Context) -> None:
         return
     if update.callback_query is not None:  # stop the button's spinner, whatever happened
         with contextlib.suppress(Exception):
-            await update.callback_query.answer(to_plain(texts.ERROR), show_alert=True)
+            await update.callback_query.answer(to_plain(str(texts.ERROR)), show_alert=True)
         return
     try:
-        await context.bot.send_message(update.effective_chat.id, texts.ERROR)
+        await context.bot.send_message(update.effective_chat.id, str(texts.ERROR))
     except Exception:  # the chat may be gone; the error is already logged
         log.warning("could not tell chat %s about the error", update.effective_chat.id)
 

@@ -57,7 +57,7 @@ def inline_results(page: StoryPage, settings: ChatSettings) -> list[InlineQueryR
         results.append(
             InlineQueryResultArticle(
                 id=str(story.id),
-                title=story.title[:200] or story.url[:200] or texts.UNTITLED,
+                title=story.title[:200] or story.url[:200] or str(texts.UNTITLED),
                 description=description(story),
                 url=render.safe_url(story.url) or None,
                 input_message_content=InputTextMessageContent(
@@ -104,7 +104,7 @@ async def inline_query(update: Update, context: Context) -> None:
             page = await context.service.inline(query.query[:256], page_no)
             settings = await context.service.settings(query.from_user.id)
     except UserError:
-        hint = InlineQueryResultsButton(texts.INLINE_HOW, start_parameter="inline")
+        hint = InlineQueryResultsButton(str(texts.INLINE_HOW), start_parameter="inline")
         await query.answer([], cache_time=CACHE_S, button=hint)
         return
     except TimeoutError:

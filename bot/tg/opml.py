@@ -114,7 +114,7 @@ def import_summary(report: ImportReport, file_name: str) -> str:
         lines.append(texts.IMPORT_FAILED_LINE.format(url=escape(shown), reason=reason))
     if len(report.failed) > FAILED_SHOWN:
         lines.append(texts.IMPORT_FAILED_MORE.format(count=len(report.failed) - FAILED_SHOWN))
-    return "\n".join(lines) + texts.IMPORT_NEXT
+    return "\n".join(lines) + str(texts.IMPORT_NEXT)
 
 
 def _is_import(word: str, bot_username: str) -> bool:

@@ -96,8 +96,8 @@ def noted(context: Context, messages: Sequence[str]) -> list[str]:
     target = context.target
     if target is None or not target.managed or not messages:
         return list(messages)
-    note = texts.CHANGED_FOR if target.change else texts.SHOWN_FOR
-    note = note.format(title=escape(target.title or str(target.chat_id)))
+    form = texts.CHANGED_FOR if target.change else texts.SHOWN_FOR
+    note = form.format(title=escape(target.title or str(target.chat_id)))
     last = messages[-1] + note
     if utf16_length(to_plain(last)) > MESSAGE_LIMIT or len(last) > 2 * MESSAGE_LIMIT:
         return [*messages, note.strip()]

@@ -49,23 +49,23 @@ def digest_buttons(*, full: bool, page: int = 0, pages: int = 1) -> InlineKeyboa
     """Under a compact digest: "Full summaries"; under its full view: paging and "Short
     list" (the digest's stories are read back from the message's deliveries)."""
     if not full:
-        label, data = texts.DIGEST_FULL_BUTTON, callback_data.digest_view(True, 0)
+        label, data = str(texts.DIGEST_FULL_BUTTON), callback_data.digest_view(True, 0)
         return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])
     row = []
     if page > 0:
         row.append(
             InlineKeyboardButton(
-                texts.PREV_BUTTON, callback_data=callback_data.digest_view(True, page - 1)
+                str(texts.PREV_BUTTON), callback_data=callback_data.digest_view(True, page - 1)
             )
         )
     if page + 1 < pages:
         row.append(
             InlineKeyboardButton(
-                texts.NEXT_BUTTON, callback_data=callback_data.digest_view(True, page + 1)
+                str(texts.NEXT_BUTTON), callback_data=callback_data.digest_view(True, page + 1)
             )
         )
     short = InlineKeyboardButton(
-        texts.DIGEST_SHORT_BUTTON, callback_data=callback_data.digest_view(False, 0)
+        str(texts.DIGEST_SHORT_BUTTON), callback_data=callback_data.digest_view(False, 0)
     )
     return InlineKeyboardMarkup([row, [short]] if row else [[short]])
 

@@ -85,7 +85,7 @@ def settings_view(
 
 
 def _toggle(name: str, now_on: bool) -> str:
-    now, then = (texts.ON, texts.OFF) if now_on else (texts.OFF, texts.ON)
+    now, then = (str(texts.ON), str(texts.OFF)) if now_on else (str(texts.OFF), str(texts.ON))
     return texts.TOGGLE_BUTTON.format(name=name, now=now, next=then)
 
 
@@ -103,14 +103,14 @@ def _main_keyboard(s: ChatSettings) -> InlineKeyboardMarkup:
         for n in range(MAX_SUMMARY_SENTENCES + 1)
     ]
     modes = [
-        _button((texts.CHOSEN if m == s.digest_mode else "") + label, "digest", m, chat)
+        _button((str(texts.CHOSEN) if m == s.digest_mode else "") + str(label), "digest", m, chat)
         for m, label in texts.MODE_BUTTONS.items()
     ]
     lengths = [
-        _button((texts.CHOSEN if n == s.digest_length else "") + label, "dlen", n, chat)
+        _button((str(texts.CHOSEN) if n == s.digest_length else "") + str(label), "dlen", n, chat)
         for n, label in texts.LENGTH_BUTTONS.items()
     ]
-    on, off = texts.ON, texts.OFF
+    on, off = "on", "off"  # callback data, never translated
     quiet = (
         texts.QUIET_OFF_BUTTON.format(window=_quiet(s))
         if s.quiet_hours
@@ -120,7 +120,7 @@ def _main_keyboard(s: ChatSettings) -> InlineKeyboardMarkup:
         sentences,
         [
             _button(
-                _toggle(texts.PREVIEWS_NAME, s.link_previews),
+                _toggle(str(texts.PREVIEWS_NAME), s.link_previews),
                 "previews",
                 off if s.link_previews else on,
                 chat,
@@ -128,7 +128,7 @@ def _main_keyboard(s: ChatSettings) -> InlineKeyboardMarkup:
         ],
         modes,
         [
-            _button(texts.TIMES_BUTTON, "view", "times", chat),
+            _button(str(texts.TIMES_BUTTON), "view", "times", chat),
             _button(
                 texts.ZONE_BUTTON.format(tz=s.timezone.rpartition("/")[2].replace("_", " ")),
                 "view",
@@ -137,7 +137,11 @@ def _main_keyboard(s: ChatSettings) -> InlineKeyboardMarkup:
             ),
         ],
         lengths,
-        [_button(_toggle(texts.SILENT_NAME, s.silent), "silent", off if s.silent else on, chat)],
+        [
+            _button(
+                _toggle(str(texts.SILENT_NAME), s.silent), "silent", off if s.silent else on, chat
+            )
+        ],
         [_button(quiet, "quiet", "toggle", chat)],
     ]
     return InlineKeyboardMarkup(rows)
@@ -150,12 +154,14 @@ def _times_view(s: ChatSettings, now: datetime) -> tuple[str, InlineKeyboardMark
         else set()
     )
     buttons = [
-        _button((texts.CHOSEN if t in chosen else "") + f"{t[:2]}:{t[2:]}", "time", t, s.chat_id)
+        _button(
+            (str(texts.CHOSEN) if t in chosen else "") + f"{t[:2]}:{t[2:]}", "time", t, s.chat_id
+        )
         for t in TIME_CHOICES
     ]
     rows = [buttons[i : i + 5] for i in range(0, len(buttons), 5)]
-    rows.append([_button(texts.BACK_BUTTON, "view", "main", s.chat_id)])
-    times = _times(s) if s.digest_mode == "daily" else texts.DIGEST_DESCRIPTION[s.digest_mode]
+    rows.append([_button(str(texts.BACK_BUTTON), "view", "main", s.chat_id)])
+    times = _times(s) if s.digest_mode == "daily" else str(texts.DIGEST_DESCRIPTION[s.digest_mode])
     text = texts.SETTINGS_TIMES.format(tz=escape(_zone(s, now)), times=escape(times))
     return text, InlineKeyboardMarkup(rows)
 
@@ -163,7 +169,8 @@ def _times_view(s: ChatSettings, now: datetime) -> tuple[str, InlineKeyboardMark
 def _zones_view(s: ChatSettings, now: datetime) -> tuple[str, InlineKeyboardMarkup]:
     buttons = [
         _button(
-            (texts.CHOSEN if z == s.timezone else "") + z.rpartition("/")[2].replace("_", " "),
+            (str(texts.CHOSEN) if z == s.timezone else "")
+            + z.rpartition("/")[2].replace("_", " "),
             "tz",
             i,
             s.chat_id,
@@ -171,5 +178,5 @@ def _zones_view(s: ChatSettings, now: datetime) -> tuple[str, InlineKeyboardMark
         for i, z in enumerate(ZONE_CHOICES)
     ]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
-    rows.append([_button(texts.BACK_BUTTON, "view", "main", s.chat_id)])
+    rows.append([_button(str(texts.BACK_BUTTON), "view", "main", s.chat_id)])
     return texts.SETTINGS_ZONES.format(tz=escape(_zone(s, now))), InlineKeyboardMarkup(rows)

@@ -78,7 +78,7 @@ def menus(admins: tuple[int, ...]) -> list[tuple[BotCommandScope, list[BotComman
         *((BotCommandScopeChat(user_id), texts.BOT_ADMIN) for user_id in admins),
     ]
     return [
-        (scope, [BotCommand(c.name, c.description) for c in texts.menu(audience)])
+        (scope, [BotCommand(c.name, str(c.description)) for c in texts.menu(audience)])
         for scope, audience in scopes
     ]
 
@@ -94,8 +94,8 @@ async def register_profile(bot: Bot, admins: tuple[int, ...]) -> None:
     calls = [
         *(bot.set_my_commands(commands, scope=scope) for scope, commands in menus(admins)),
         bot.delete_my_commands(),
-        bot.set_my_description(texts.BOT_DESCRIPTION),
-        bot.set_my_short_description(texts.BOT_SHORT_DESCRIPTION),
+        bot.set_my_description(str(texts.BOT_DESCRIPTION)),
+        bot.set_my_short_description(str(texts.BOT_SHORT_DESCRIPTION)),
     ]
     for call in calls:
         try:

@@ -48,11 +48,11 @@ async def feeds_view(service: Service, chat_id: int) -> tuple[list[str], InlineK
     """Build /feeds: the chat's feeds with their health, and a remove button for each."""
     feeds = await service.list_feeds(chat_id)
     if not feeds:
-        return [texts.NO_FEEDS], InlineKeyboardMarkup([])
+        return [str(texts.NO_FEEDS)], InlineKeyboardMarkup([])
     limit = service.config.telegram.max_feeds_per_chat
     blocks = [texts.FEEDS_HEADER.format(count=len(feeds), limit=limit)]
     for n, feed in enumerate(feeds, 1):
-        health = texts.FEED_HEALTH.get(feed.status, feed.status)
+        health = str(texts.FEED_HEALTH.get(feed.status, feed.status))
         link = render.safe_url(feed.url)
         name = render.escape(feed.name)
         shown = f'<a href="{render.escape(link)}">{name}</a>' if link else name
@@ -62,11 +62,11 @@ async def feeds_view(service: Service, chat_id: int) -> tuple[list[str], InlineK
     buttons = [
         [
             InlineKeyboardButton(
-                button_label(texts.REMOVE_BUTTON, f.name),
+                button_label(str(texts.REMOVE_BUTTON), f.name),
                 callback_data=callback_data.unsubscribe(f.id, chat_id),
             ),
             InlineKeyboardButton(
-                button_label(texts.FILTER_BUTTON, f.name),
+                button_label(str(texts.FILTER_BUTTON), f.name),
                 callback_data=callback_data.feed_filter(f.id, chat_id),
             ),
         ]
@@ -87,12 +87,13 @@ async def filter_view(
     if feed.filter:
         state = texts.FILTER_STATE.format(query=render.escape(feed.filter))
     else:
-        state = texts.FILTER_STATE_ALL
+        state = str(texts.FILTER_STATE_ALL)
     text = texts.FILTER_HELP.format(feed=render.escape(feed.name), state=state, n=n)
     if not feed.filter:
         return text, None
     clear = InlineKeyboardButton(
-        texts.FILTER_CLEAR_BUTTON, callback_data=callback_data.feed_filter(feed_id, chat_id, True)
+        str(texts.FILTER_CLEAR_BUTTON),
+        callback_data=callback_data.feed_filter(feed_id, chat_id, True),
     )
     return text, InlineKeyboardMarkup([[clear]])
 
@@ -102,8 +103,8 @@ def confirm_keyboard(action: str, chat_id: int) -> InlineKeyboardMarkup:
     yes = callback_data.confirm(action, chat_id)
     back = callback_data.cancel(action.startswith("unsub:"), chat_id)
     row = [
-        InlineKeyboardButton(texts.YES_BUTTON, callback_data=yes),
-        InlineKeyboardButton(texts.CANCEL_BUTTON, callback_data=back),
+        InlineKeyboardButton(str(texts.YES_BUTTON), callback_data=yes),
+        InlineKeyboardButton(str(texts.CANCEL_BUTTON), callback_data=back),
     ]
     return InlineKeyboardMarkup([row])
 
@@ -111,7 +112,7 @@ def confirm_keyboard(action: str, chat_id: int) -> InlineKeyboardMarkup:
 def undo_row(token: str, chat_id: int) -> list[InlineKeyboardButton]:
     """The Undo button under what a Yes removed."""
     data = callback_data.undo(token, chat_id)
-    return [InlineKeyboardButton(texts.UNDO_BUTTON, callback_data=data)]
+    return [InlineKeyboardButton(str(texts.UNDO_BUTTON), callback_data=data)]
 
 
 def render_page(
@@ -134,9 +135,9 @@ def paging_row(page: StoryPage, data: Callable[[int], str]) -> list[InlineKeyboa
     """Build the Prev/Next buttons of a page; `data` gives a page number's callback data."""
     row = []
     if page.page > 0:
-        row.append(InlineKeyboardButton(texts.PREV_BUTTON, callback_data=data(page.page - 1)))
+        row.append(InlineKeyboardButton(str(texts.PREV_BUTTON), callback_data=data(page.page - 1)))
     if page.has_next:
-        row.append(InlineKeyboardButton(texts.NEXT_BUTTON, callback_data=data(page.page + 1)))
+        row.append(InlineKeyboardButton(str(texts.NEXT_BUTTON), callback_data=data(page.page + 1)))
     return row
 
 
@@ -147,9 +148,9 @@ async def latest_view(
     page = await service.latest(chat_id, count, page_no)
     settings = await service.settings(chat_id)
     if not page.stories:
-        text = texts.NO_STORIES if page_no == 0 else texts.NO_MORE_STORIES
+        text = str(texts.NO_STORIES if page_no == 0 else texts.NO_MORE_STORIES)
         return [text], None, settings
-    header = texts.LATEST_HEADER_ALL if page.all_feeds else texts.LATEST_HEADER
+    header = str(texts.LATEST_HEADER_ALL if page.all_feeds else texts.LATEST_HEADER)
     messages = render_page(header, page, settings, count, service.clock())
     row = paging_row(page, lambda p: callback_data.latest(count, p))
     return messages, InlineKeyboardMarkup([row]) if row else None, settings
@@ -194,7 +195,9 @@ async def topic_view(
     query, page = await service.topic(query_text, page_no)
     settings = await service.settings(chat_id)
     ref = await query_ref(service, query.text)
-    follow = [InlineKeyboardButton(texts.FOLLOW_BUTTON, callback_data=callback_data.follow(ref))]
+    follow = [
+        InlineKeyboardButton(str(texts.FOLLOW_BUTTON), callback_data=callback_data.follow(ref))
+    ]
     shown = render.escape(query.text)
     if not page.stories:
         text = texts.TOPIC_NOTHING.format(days=TOPIC_WINDOW_DAYS, query=shown)
@@ -232,7 +235,9 @@ def start_view(
     ]
     if defaults:
         data = callback_data.defaults(chat_id)
-        rows.insert(0, [InlineKeyboardButton(texts.START_SUBSCRIBE_BUTTON, callback_data=data)])
+        rows.insert(
+            0, [InlineKeyboardButton(str(texts.START_SUBSCRIBE_BUTTON), callback_data=data)]
+        )
     return texts.START.format(feeds=feeds), InlineKeyboardMarkup(rows)
 
 
@@ -255,9 +260,9 @@ def manage_view(chats: list[ChatSettings]) -> tuple[str, InlineKeyboardMarkup]:
         for chat in chats
     ]
     rows.append(
-        [InlineKeyboardButton(texts.MANAGE_THIS_CHAT, callback_data=callback_data.manage(0))]
+        [InlineKeyboardButton(str(texts.MANAGE_THIS_CHAT), callback_data=callback_data.manage(0))]
     )
-    return (texts.MANAGE_PICK if chats else texts.MANAGE_NONE), InlineKeyboardMarkup(rows)
+    return str(texts.MANAGE_PICK if chats else texts.MANAGE_NONE), InlineKeyboardMarkup(rows)
 
 
 def topics_messages(
@@ -270,7 +275,7 @@ def topics_messages(
         f"{n}. <code>{render.escape(q)}</code>{thread_note(chat_id, threads.get(q))}"
         for n, q in enumerate(topics, 1)
     ]
-    return join_lines([texts.TOPICS_HEADER, *lines])
+    return join_lines([str(texts.TOPICS_HEADER), *lines])
 
 
 def thread_note(chat_id: int, thread_id: int | None) -> str:
@@ -279,7 +284,7 @@ def thread_note(chat_id: int, thread_id: int | None) -> str:
         return ""
     internal = str(chat_id).removeprefix("-100")  # t.me/c/ links use the id without -100
     if not internal.isdigit() or internal == str(abs(chat_id)):
-        return texts.IN_TOPIC_PLAIN
+        return str(texts.IN_TOPIC_PLAIN)
     return texts.IN_TOPIC.format(url=f"https://t.me/c/{internal}/{thread_id}")
 
 

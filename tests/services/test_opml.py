@@ -91,8 +91,8 @@ async def test_an_import_out_of_time_tries_nothing_more(
     data = _file(server, ("/feeds/rss20.xml", ""), ("/feeds/atom10.xml", ""))
     report = await import_opml(service, CHAT, data, 7, time_budget_s=0)
     assert report.failed == [
-        (server.url_for("/feeds/rss20.xml"), texts.WHY_OUT_OF_TIME),
-        (server.url_for("/feeds/atom10.xml"), texts.WHY_OUT_OF_TIME),
+        (server.url_for("/feeds/rss20.xml"), str(texts.WHY_OUT_OF_TIME)),
+        (server.url_for("/feeds/atom10.xml"), str(texts.WHY_OUT_OF_TIME)),
     ]
     assert server.count("/feeds/rss20.xml") == 0
     assert await export_opml(service, CHAT) == (render_opml([]), 0)

@@ -53,7 +53,7 @@ def _rows(conn: Connection) -> dict[str, Any]:
 async def test_a_stranger_gets_one_sentence_and_leaves_nothing_behind(private: Bot) -> None:
     stranger = STRANGER  # a private chat's id is its user's id
     [reply] = await private.command("start", chat=stranger, user=stranger)
-    assert reply["plain_text"] == texts.PRIVATE_INSTANCE
+    assert reply["plain_text"] == str(texts.PRIVATE_INSTANCE)
     assert await private.command("subscribe", "World", chat=stranger, user=stranger) == []
     url = private.feeds.url_for("/feeds/rss20.xml")
     await private.feed(message_update(f"look {url}", chat_id=stranger, user_id=stranger))

@@ -77,7 +77,7 @@ async def test_a_closed_or_deleted_topic_falls_back_to_general_once_and_loses_no
     fresh_story(forum, "Chip fab opens", catalogue_feed_id(forum, "Tech"))
     first = await deliver(forum, FORUM)
     assert list(first) == [None]
-    assert first[None][0] == to_plain(texts.THREAD_GONE)
+    assert first[None][0] == to_plain(str(texts.THREAD_GONE))
     assert "Chip makers merge" in first[None][1]
     assert "Chip fab opens" in first[None][1]
     fresh_story(forum, "Chip prices fall", catalogue_feed_id(forum, "Tech"))

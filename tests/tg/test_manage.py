@@ -108,7 +108,7 @@ async def test_manage_lists_the_channel_and_commands_then_change_it(bot: Bot) ->
     assert private is None or private.summary_sentences == 3
     # Switching back: the private chat is changed again.
     [menu] = await bot.command("manage")
-    await bot.press(buttons(menu)[texts.MANAGE_THIS_CHAT], menu)
+    await bot.press(buttons(menu)[str(texts.MANAGE_THIS_CHAT)], menu)
     assert bot.store.read_sync(managed_chat, USER_ID) is None
     assert "Changed for" not in await bot.text("subscribe", "Tech")
     assert len(_feed_ids(bot, PRIVATE)) == 1
@@ -175,7 +175,7 @@ async def test_a_public_channel_named_first_is_changed_directly(bot: Bot) -> Non
 async def test_manage_outside_a_private_chat_is_refused(bot: Bot) -> None:
     _add_channel(bot)
     bot.api.set_admins(-4001, [USER_ID])
-    assert await bot.text("manage", chat=-4001) == texts.MANAGE_PRIVATE_ONLY
+    assert await bot.text("manage", chat=-4001) == str(texts.MANAGE_PRIVATE_ONLY)
 
 
 async def test_commands_posted_in_the_channel_work_as_in_a_group(bot: Bot) -> None:
@@ -288,7 +288,7 @@ async def test_a_reader_pressing_a_channels_buttons_changes_nothing(bot: Bot) ->
 
 
 async def test_manage_with_a_word_that_is_no_chat_name_says_how(bot: Bot) -> None:
-    assert await bot.text("manage", "morningbrief") == to_plain(texts.MANAGE_USAGE)
+    assert await bot.text("manage", "morningbrief") == to_plain(str(texts.MANAGE_USAGE))
     assert bot.store.read_sync(managed_chat, USER_ID) is None
 
 
@@ -304,10 +304,10 @@ async def test_an_old_button_of_a_chat_no_longer_managed_changes_nothing(bot: Bo
     await _managing(bot)
     [channel_settings] = await bot.command("settings")  # built for the channel
     [menu] = await bot.command("manage")
-    await bot.press(buttons(menu)[texts.MANAGE_THIS_CHAT], menu)  # back to the private chat
+    await bot.press(buttons(menu)[str(texts.MANAGE_THIS_CHAT)], menu)  # back to the private chat
     await bot.press(buttons(channel_settings)["1"], channel_settings)
     answer = bot.api.calls_of("answerCallbackQuery")[-1].params
-    assert answer["text"] == to_plain(texts.BUTTON_OTHER_CHAT)[:200]
+    assert answer["text"] == to_plain(str(texts.BUTTON_OTHER_CHAT))[:200]
     for chat_id in (CHANNEL, PRIVATE):
         chat = bot.store.read_sync(get_chat, chat_id)
         assert chat is None or chat.summary_sentences == 3
@@ -325,14 +325,14 @@ async def test_removing_all_of_a_managed_channel_asks_for_it_and_undo_is_its_own
     await bot.command("subscribe", "World")
     [question] = await bot.command("unsubscribe", "all")
     assert question["plain_text"].endswith(f"For: {TITLE}")  # nothing changed yet
-    assert buttons(question)[texts.YES_BUTTON] == f"yes:unsuball@{CHANNEL}"
-    await bot.press(buttons(question)[texts.YES_BUTTON], question)
+    assert buttons(question)[str(texts.YES_BUTTON)] == f"yes:unsuball@{CHANNEL}"
+    await bot.press(buttons(question)[str(texts.YES_BUTTON)], question)
     assert bot.current(question)["text"].endswith(f"Changed for: {TITLE}")
     assert _feed_ids(bot, CHANNEL) == []
-    undo = buttons(bot.current(question))[texts.UNDO_BUTTON]
+    undo = buttons(bot.current(question))[str(texts.UNDO_BUTTON)]
     [menu] = await bot.command("manage")
-    await bot.press(buttons(menu)[texts.MANAGE_THIS_CHAT], menu)  # back to the private chat
+    await bot.press(buttons(menu)[str(texts.MANAGE_THIS_CHAT)], menu)  # back to the private chat
     await bot.press(undo, question)
     answer = bot.api.calls_of("answerCallbackQuery")[-1].params
-    assert answer["text"] == to_plain(texts.BUTTON_OTHER_CHAT)[:200]
+    assert answer["text"] == to_plain(str(texts.BUTTON_OTHER_CHAT))[:200]
     assert _feed_ids(bot, CHANNEL) == []

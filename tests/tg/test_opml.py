@@ -157,7 +157,7 @@ async def test_export_then_import_again_adds_nothing(bot: Bot) -> None:
 
 
 async def test_export_without_feeds_says_so(bot: Bot) -> None:
-    assert await bot.text("export") == to_plain(texts.NO_FEEDS)
+    assert await bot.text("export") == to_plain(str(texts.NO_FEEDS))
     assert bot.api.sent_documents() == []
 
 
@@ -176,14 +176,14 @@ XXE = (
 @pytest.mark.parametrize(
     ("data", "refusal"),
     [
-        (b"not xml at all", texts.OPML_NOT_XML),
-        (b"\x89PNG\r\n\x1a\n", texts.OPML_NOT_XML),
-        (BILLION_LAUGHS, texts.OPML_DTD),
-        (XXE, texts.OPML_DTD),
-        (b"<rss version='2.0'><channel/></rss>", texts.OPML_NOT_OPML),
+        (b"not xml at all", str(texts.OPML_NOT_XML)),
+        (b"\x89PNG\r\n\x1a\n", str(texts.OPML_NOT_XML)),
+        (BILLION_LAUGHS, str(texts.OPML_DTD)),
+        (XXE, str(texts.OPML_DTD)),
+        (b"<rss version='2.0'><channel/></rss>", str(texts.OPML_NOT_OPML)),
         (
             b"<opml version='2.0'><body><outline text='a category'/></body></opml>",
-            texts.IMPORT_EMPTY,
+            str(texts.IMPORT_EMPTY),
         ),
     ],
 )
@@ -221,9 +221,9 @@ async def test_in_a_group_only_administrators_import(bot: Bot) -> None:
     document = bot.api.add_file(one_feed(bot.feeds.url_for("/feeds/rss20.xml")), "a.opml")
     group = GROUP_CHAT_ID
     assert await send_file(bot, document, "/import", chat=group, user=MEMBER) == [
-        to_plain(texts.ADMINS_ONLY)
+        to_plain(str(texts.ADMINS_ONLY))
     ]
-    assert await bot.text("import", chat=group, user=MEMBER) == to_plain(texts.ADMINS_ONLY)
+    assert await bot.text("import", chat=group, user=MEMBER) == to_plain(str(texts.ADMINS_ONLY))
     assert await send_file(bot, document, chat=group, user=MEMBER) == []  # nothing waits
     assert feed_names(bot, group) == {}
     [summary] = await send_file(bot, document, f"/import@{BOT_USERNAME}", chat=group)
@@ -241,7 +241,7 @@ async def test_a_guarded_bot_reports_a_blocked_address(
         [summary] = await send_file(bot, document, "/import")
     assert summary.splitlines()[3:5] == [
         "Failed: 1",
-        f"• {feed_server.url_for('/feeds/rss20.xml')} – {texts.WHY_BLOCKED}",
+        f"• {feed_server.url_for('/feeds/rss20.xml')} – {texts.WHY_BLOCKED!s}",
     ]
     assert feed_server.count("/feeds/rss20.xml") == 0
 

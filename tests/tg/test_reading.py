@@ -48,7 +48,7 @@ async def test_every_settings_button_says_what_it_does_and_redraws_the_message(
     await bot.command("start")
     message = await _settings(bot)
     text = str(message["plain_text"])
-    assert "Summary in pushes: 3 sentence(s)" in text
+    assert "Summary in pushes: 3 sentences" in text
     assert "Delivery: each story as it comes" in text
     labels = buttons(message)  # type: ignore[arg-type]
     assert "✓ 3" in labels
@@ -60,7 +60,7 @@ async def test_every_settings_button_says_what_it_does_and_redraws_the_message(
 
     now = await _press(bot, message, "0")
     assert "✓ 0" in buttons(now)
-    assert "Summary in pushes: 0 sentence(s)" in now["text"]
+    assert "Summary in pushes: 0 sentences" in now["text"]
     now = await _press(bot, message, "Link previews: off ▸ turn on")
     assert "Link previews: on ▸ turn off" in buttons(now)
     assert "Link previews: on" in now["text"]

@@ -65,7 +65,7 @@ async def test_a_newcomer_subscribes_and_finds_a_topic_after_one_poll(
 ) -> None:
     reply = await newcomer.text("subscribe")
     defaults = [f.name for f in starter_catalogue() if f.default]
-    assert f"Subscribed to {len(defaults)} default feed(s): {', '.join(defaults)}" in reply
+    assert f"Subscribed to {len(defaults)} default feeds: {', '.join(defaults)}" in reply
     config = dataclasses.replace(
         newcomer.config, fetch=dataclasses.replace(newcomer.config.fetch, fetch_pages=False)
     )
