@@ -42,6 +42,7 @@ from bot.store.stats import stats
 from bot.tg.context import CONTEXT_TYPES, BotApplication
 from bot.tg.handlers import build_handlers, error_handler
 from bot.tg.jobs import register_jobs
+from bot.tg.language import localised
 from bot.tg.request import bot_api_request
 from bot.tg.sender import TelegramSender
 from bot.tg.startup import register_profile, wait_for_bot_api
@@ -79,7 +80,9 @@ class Wiring:
         if self.fetcher is not None:
             self.fetcher.open()
         await self.store.write(sync_catalogue, self.config.feeds, utcnow())
-        await register_profile(application.bot, self.config.telegram.admins)
+        await register_profile(
+            application.bot, self.config.telegram.admins, self.config.telegram.default_language
+        )
 
     async def post_init_running(self, application: BotApplication) -> None:
         """As `post_init`, then start the pipeline and the health endpoint."""
@@ -208,7 +211,7 @@ def build_application(
     application.bot_data.compactor = Compactor(store, config.storage)
     for group, handlers in build_handlers().items():
         application.add_handlers(handlers, group=group)
-    application.add_error_handler(error_handler)
+    application.add_error_handler(localised(error_handler))
     if running:
         register_jobs(application, config)
     return application

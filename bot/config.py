@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from bot.errors import ConfigError
+from bot.i18n import LANGUAGES
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -49,6 +50,7 @@ class TelegramConfig:
     allowed_users: tuple[int, ...] = ()  # a private instance: only these users (empty: anyone)
     allowed_chats: tuple[int, ...] = ()  # and these chats (groups an allowed user adds are too)
     log_chat: int = 0  # a chat that gets the operator's notices; 0: none
+    default_language: str = "en"  # groups, channels and users whose language is not shipped
 
     @property
     def file_url(self) -> str:
@@ -355,6 +357,11 @@ def _validate(config: Config) -> None:
     _check_range("telegram.max_topics_per_chat", config.telegram.max_topics_per_chat, 1, 1000)
     _check_positive("telegram.request_timeout_s", config.telegram.request_timeout_s)
     _check_range("telegram.connections", config.telegram.connections, 1, 10_000)
+    if config.telegram.default_language not in LANGUAGES:
+        raise ConfigError(
+            f"telegram.default_language must be one of {', '.join(LANGUAGES)}, "
+            f"not {config.telegram.default_language!r}"
+        )
     _check_storage_url(config.storage.url)
     _check_range("storage.keep_text_days", config.storage.keep_text_days, 0, 36_500)
     for name in ("connect_timeout_s", "read_timeout_s", "total_timeout_s"):

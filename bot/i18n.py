@@ -103,8 +103,8 @@ def babel_locale() -> Locale:
 
 
 def format_date_like(when: datetime, skeleton: str) -> str:
-    """`when` in the current language, from a CLDR skeleton (`MMMMEEEEd`: Tuesday 2
-    December, Dienstag, 2. Dezember, 12月2日星期二): each language orders the parts its way."""
+    """`when` in the current language, from a CLDR skeleton (`MMMMEd`: Tue, December 1,
+    Di., 1. Dezember, 12月1日周二): each language orders and abbreviates the parts its way."""
     return format_skeleton(skeleton, when, locale=babel_locale())
 
 

@@ -60,6 +60,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("mute", Msg("never push stories on a topic"), Msg("query|off"), CHANGERS),
     Command("settings", Msg("length, sound, digest, quiet hours"), None, CHANGERS),
+    Command("language", Msg("the language I answer in"), None, CHANGERS),
     Command("manage", Msg("change a channel or group you run"), Msg("[@channel]"), PRIVATE_ONLY),
     Command("stats", Msg("bot statistics"), None, frozenset({BOT_ADMIN})),
 )
@@ -368,6 +369,11 @@ SETTINGS_ZONES = Msg(
     "<b>Time zone</b>\nNow: {tz}\n\nTap one, or send <code>/timezone</code> with your city "
     "(<code>/timezone Berlin</code>) or offset (<code>/timezone +02:00</code>); in a private "
     "chat you can also share a location (📎 › Location): only its time zone is kept."
+)
+LANGUAGE_BUTTON = Msg("Language: {language} ▸")
+SETTINGS_LANGUAGES = Msg(
+    "<b>Language</b>\nNow: {language}\n\nTap the language I should answer in here. The "
+    "stories themselves stay in the language they were written in."
 )
 SENTENCES_BAD = Msg("Summary length must be 0 to 5 sentences.")
 

@@ -25,6 +25,7 @@ from bot.core.render import (
     split_messages,
     visible_length,
 )
+from bot.i18n import ENGLISH, current_language, format_date_like
 
 LINE_MAX = 110  # characters of the one line, at most (about three lines on a phone)
 LINE_MIN = 60  # ... and at least, however many stories share the message
@@ -76,8 +77,10 @@ def cap(groups: Sequence[Group], max_stories: int) -> tuple[list[Group], int]:
 
 
 def digest_day(now: datetime, tz: tzinfo) -> str:
-    """`Tuesday 2 December`, in the chat's time zone."""
+    """`Tuesday 2 December`, in the chat's time zone and language (`Mi., 2. Dezember`)."""
     local = now.astimezone(tz)
+    if current_language() != ENGLISH:
+        return format_date_like(local, "MMMMEd")
     return f"{local:%A} {local.day} {local:%B}"
 
 

@@ -27,6 +27,7 @@ class ChatSettings:
     silent: bool = False  # instant pushes arrive without a notification sound
     quiet_hours: str = ""  # "23:00-07:00": instant stories held until its end; "" off
     mute: str = ""  # a topic query whose stories are never pushed here; "" none
+    language: str = ""  # chosen with /language; "" follows the user's Telegram language
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from bot import texts
 from bot.core.text.summary_text import summary_of_length
+from bot.i18n import ENGLISH, current_language, format_date_like
 
 MESSAGE_LIMIT = 4096
 TITLE_MAX = 300
@@ -113,6 +114,10 @@ def format_time(when: datetime, now: datetime, tz: tzinfo) -> str:
     local, today = when.astimezone(tz), now.astimezone(tz)
     if local.date() == today.date():
         return local.strftime("%H:%M")
+    if current_language() != ENGLISH:  # `1. Dez. 14:05`, `1 déc. 2025`: CLDR's way
+        if local.year == today.year:
+            return f"{format_date_like(local, 'MMMd')} {local:%H:%M}"
+        return format_date_like(local, "yMMMd")
     if local.year == today.year:
         return f"{local.day} {local:%b %H:%M}"
     return f"{local.day} {local:%b %Y}"

@@ -22,6 +22,7 @@ from bot.core.schedule import (
     resolve_timezone,
 )
 from bot.errors import UserError
+from bot.i18n import LANGUAGES
 from bot.store import chats as chat_queries
 from bot.store import deliveries as delivery_queries
 from bot.store.engine import Store
@@ -65,6 +66,12 @@ class ChatSettingsCases:
     async def set_link_previews(self, chat_id: int, enabled: bool) -> ChatSettings:
         """Link previews on or off."""
         return await self._update(chat_id, link_previews=enabled)
+
+    async def set_language(self, chat_id: int, language: str) -> ChatSettings:
+        """The language the bot answers in here (one of `LANGUAGES`)."""
+        if language not in LANGUAGES:
+            raise UserError(texts.BUTTON_EXPIRED)
+        return await self._update(chat_id, language=language)
 
     async def set_silent(self, chat_id: int, enabled: bool) -> ChatSettings:
         """Instant pushes without a notification sound, or with."""

@@ -28,6 +28,7 @@ SETTING_COLUMNS = frozenset(
     {
         "summary_sentences",
         "link_previews",
+        "language",
         "digest_mode",
         "digest_times",
         "timezone",
@@ -95,6 +96,7 @@ def get_chat(conn: Connection, chat_id: int) -> ChatSettings | None:
         silent=bool(row.silent),
         quiet_hours=row.quiet_hours,
         mute=row.mute,
+        language=row.language,
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 from bot.config import DeliveryConfig
 from bot.core.digest import DigestEntry, Outgoing, compose_chat, compose_digest, compose_full
 from bot.core.schedule import DigestSlot, chat_zone, digest_slots_of, quiet_until
+from bot.i18n import use_language
 from bot.store import deliveries as q
 from bot.store.search import story_feed_names, story_view
 
@@ -38,8 +39,8 @@ def compose_messages(
         entries = [entries_of[i.id] for i in items if i.id in entries_of]
         zone = chat_zone(chat.timezone)
         delivery_of = {i.story_id: i.id for i in items}
-        result.setdefault(chat_id, []).extend(
-            compose_chat(
+        with use_language(chat.language or None):
+            composed = compose_chat(
                 chat_id,
                 entries,
                 delivery_of,
@@ -56,7 +57,7 @@ def compose_messages(
                 held=any(_was_held(chat, i.due_at) for i in items),
                 full_view=chat.kind == "private",
             )
-        )
+        result.setdefault(chat_id, []).extend(composed)
     return result
 
 

@@ -83,6 +83,7 @@ class ChatTarget:
     silent: bool = False
     quiet_hours: str = ""
     mute: str = ""  # a topic query: stories matching it are never pushed to this chat
+    language: str = ""  # chosen with /language ("": the default)
 
 
 def add_delivery(
@@ -139,6 +140,7 @@ def _target_columns() -> list[Column[Any]]:
         c.silent,
         c.quiet_hours,
         c.mute,
+        c.language,
     ]
 
 

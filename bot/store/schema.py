@@ -97,6 +97,8 @@ chats = Table(
     Column("silent", Boolean, nullable=False, server_default="0"),  # pushes without a sound
     Column("quiet_hours", CleanText, nullable=False, server_default=""),  # "23:00-07:00"
     Column("mute", CleanText, nullable=False, server_default=""),  # a query never pushed here
+    # the chat's language from /language ("": the user's Telegram language, else the default)
+    Column("language", CleanText, nullable=False, server_default=""),
 )
 
 # The chat a user changes from their private chat (/manage); none: their private chat.

@@ -17,6 +17,7 @@ from bot import texts
 from bot.core import render
 from bot.core.render import to_plain
 from bot.errors import UserError
+from bot.i18n import LANGUAGES, use_language
 from bot.tg import callback_data
 from bot.tg.manage import acts_on_chat, rights_problem, target_id, target_thread
 from bot.tg.replies import Context, edit, reply, replying, update_user_id
@@ -207,6 +208,13 @@ async def settings_button(update: Update, context: Context) -> None:
         settings = await service.set_timezone(chat_id, ZONE_CHOICES[int(value)])
     elif name == "quiet":
         settings = await service.toggle_quiet_hours(chat_id)
+    elif name == "lang":
+        settings = await service.set_language(chat_id, list(LANGUAGES)[int(value)])
+        with use_language(settings.language):  # the answer and the redraw in the new one
+            await query.answer(str(texts.DONE))
+            text, markup = settings_view(settings, "main", service.clock())
+            await edit(update, context, [text], markup)
+        return
     else:
         settings = await service.set_digest_mode(chat_id, str(value))
     await query.answer(None if name == "view" else str(texts.DONE))

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from bot import texts
 from bot.config import MAX_SUMMARY_SENTENCES
 from bot.errors import UserError
+from bot.i18n import LANGUAGES
 from bot.services.stories import LATEST_MAX
 
 MAX_BYTES = 64
@@ -39,7 +40,7 @@ INLINE_QUERY_BYTES = 40  # a query up to this many bytes rides in the button its
 MAX_PAGE = 1000  # no real list has more pages; a bigger number is a forged button
 MAX_ID = 2**31 - 1
 DIGEST_MODES = ("instant", "daily", "off")
-SETTING_VIEWS = ("main", "times", "zones")
+SETTING_VIEWS = ("main", "times", "zones", "langs")
 
 LATEST = r"^latest:\d+:\d+$"
 TOPIC = r"^topic:\d+:"
@@ -235,6 +236,8 @@ def read_setting(data: str) -> tuple[str, int | bool | str]:
         return name, _number(value, 0, MAX_SUMMARY_SENTENCES)
     if name == "tz":
         return name, _number(value, 0, 99)
+    if name == "lang":  # the index of a language in `bot.i18n.LANGUAGES`
+        return name, _number(value, 0, len(LANGUAGES) - 1)
     if name in ("previews", "silent") and value in ("on", "off"):  # data, never translated
         return name, value == "on"
     if name == "digest" and value in DIGEST_MODES:

@@ -354,6 +354,15 @@ async def settings_command(update: Update, context: Context) -> None:
 
 
 @replying
+@acts_on_chat(change=False)
+async def language_command(update: Update, context: Context) -> None:
+    """/language: buttons for the language the bot answers in here."""
+    settings = await context.service.settings(target_id(update, context))
+    text, markup = settings_view(settings, "langs", context.service.clock())
+    await reply(update, context, text, markup=markup)
+
+
+@replying
 async def manage_command(update: Update, context: Context) -> None:
     """/manage [@channel]: pick the group or channel this private chat changes.
 
@@ -493,6 +502,7 @@ COMMAND_CALLBACKS: dict[str, Callback] = {
     "filter": filter_command,
     "mute": mute_command,
     "settings": settings_command,
+    "language": language_command,
     "manage": manage_command,
     "stats": stats_command,
 }

@@ -34,6 +34,7 @@ from bot.tg.commands import (
     unknown_command,
 )
 from bot.tg.inline import inline_query
+from bot.tg.language import localised
 from bot.tg.opml import document_message
 from bot.tg.replies import Context
 
@@ -77,4 +78,7 @@ def build_handlers() -> dict[int, list[BaseHandler[Update, Any, Any]]]:
     ]
     tracking: list[BaseHandler[Update, Any, Any]] = [MessageHandler(filters.ALL, track_chat)]
     access: list[BaseHandler[Update, Any, Any]] = [TypeHandler(Update, gate)]
-    return {-2: access, -1: tracking, 0: commands + button_handlers() + others}
+    groups = {-2: access, -1: tracking, 0: commands + button_handlers() + others}
+    for handler in (h for g in (-2, 0) for h in groups[g]):  # tracking sends nothing
+        handler.callback = localised(handler.callback)
+    return groups

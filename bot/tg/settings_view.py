@@ -17,6 +17,7 @@ from bot.config import MAX_SUMMARY_SENTENCES
 from bot.core.models import ChatSettings
 from bot.core.render import escape, zone_label
 from bot.core.schedule import chat_zone, parse_digest_times
+from bot.i18n import LANGUAGES, current_language
 from bot.services.settings import DEFAULT_QUIET_HOURS
 from bot.tg import callback_data
 
@@ -53,6 +54,21 @@ def _times(settings: ChatSettings) -> str:
     return ", ".join(f"{t:%H:%M}" for t in parse_digest_times(settings.digest_times)) or "—"
 
 
+def _language(settings: ChatSettings) -> str:
+    return LANGUAGES[current_language()]
+
+
+def _languages_view(s: ChatSettings) -> tuple[str, InlineKeyboardMarkup]:
+    now = current_language()
+    buttons = [
+        _button((str(texts.CHOSEN) if code == now else "") + name, "lang", i, s.chat_id)
+        for i, (code, name) in enumerate(LANGUAGES.items())
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([_button(str(texts.BACK_BUTTON), "view", "main", s.chat_id)])
+    return texts.SETTINGS_LANGUAGES.format(language=LANGUAGES[now]), InlineKeyboardMarkup(rows)
+
+
 def _quiet(settings: ChatSettings) -> str:
     return settings.quiet_hours.replace("-", "–")
 
@@ -66,6 +82,8 @@ def settings_view(
         return _times_view(settings, now)
     if view == "zones":
         return _zones_view(settings, now)
+    if view == "langs":
+        return _languages_view(settings)
     delivery = texts.DIGEST_DESCRIPTION[settings.digest_mode].format(
         times=_times(settings), tz=escape(settings.timezone)
     )
@@ -143,6 +161,7 @@ def _main_keyboard(s: ChatSettings) -> InlineKeyboardMarkup:
             )
         ],
         [_button(quiet, "quiet", "toggle", chat)],
+        [_button(texts.LANGUAGE_BUTTON.format(language=_language(s)), "view", "langs", chat)],
     ]
     return InlineKeyboardMarkup(rows)
 

@@ -26,6 +26,7 @@ from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, T
 
 from bot import texts
 from bot.errors import BotError, ConfigError
+from bot.i18n import ENGLISH, LANGUAGES, menu_code, use_language
 from bot.tg.sender import retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -83,20 +84,28 @@ def menus(admins: tuple[int, ...]) -> list[tuple[BotCommandScope, list[BotComman
     ]
 
 
-async def register_profile(bot: Bot, admins: tuple[int, ...]) -> None:
+async def register_profile(bot: Bot, admins: tuple[int, ...], default: str = ENGLISH) -> None:
     """Set the command menus, the description a new user sees before Start, and the short
-    one on the bot's profile.
+    one on the bot's profile: in the `default` language for everyone, and in each other
+    language for the users whose Telegram speaks it (`language_code`).
 
     A failure is logged, not raised: the bot works without its menu, and a flood limit on
     these calls must not stop a restart. The default-scope list earlier versions set (with
     /stats in it) is deleted.
     """
-    calls = [
-        *(bot.set_my_commands(commands, scope=scope) for scope, commands in menus(admins)),
-        bot.delete_my_commands(),
-        bot.set_my_description(str(texts.BOT_DESCRIPTION)),
-        bot.set_my_short_description(str(texts.BOT_SHORT_DESCRIPTION)),
-    ]
+    calls = []
+    for language in (default, *(code for code in LANGUAGES if code != default)):
+        code = None if language == default else menu_code(language)
+        with use_language(language):
+            calls += [
+                *(
+                    bot.set_my_commands(commands, scope=scope, language_code=code)
+                    for scope, commands in menus(admins)
+                ),
+                bot.set_my_description(str(texts.BOT_DESCRIPTION), language_code=code),
+                bot.set_my_short_description(str(texts.BOT_SHORT_DESCRIPTION), language_code=code),
+            ]
+    calls.append(bot.delete_my_commands())
     for call in calls:
         try:
             await call

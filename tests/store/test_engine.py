@@ -198,7 +198,7 @@ def test_the_newest_migration_goes_down_and_up_again(db_url: str) -> None:
     stories, chats and the full-text index working."""
     store = Store(db_url)
     store.upgrade()
-    assert head_revision() == "0009"
+    assert head_revision() == "0010"
     story_id = store.write_sync(_add_chat_feed_story)
     downgrade(store.engine, "0008")
     chat = store.read_sync(lambda conn: conn.execute(text("SELECT * FROM chats")).mappings().one())

@@ -1,0 +1,24 @@
+"""A chat's language, chosen with /language ("" : follow the user's Telegram language).
+
+Revision ID: 0010
+Revises: 0009
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    """Add chats.language."""
+    op.add_column("chats", sa.Column("language", sa.Text(), nullable=False, server_default=""))
+
+
+def downgrade() -> None:
+    """Drop it again."""
+    with op.batch_alter_table("chats") as batch:
+        batch.drop_column("language")
