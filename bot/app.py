@@ -116,6 +116,7 @@ class Wiring:
             config.delivery,
             log_chat=config.telegram.log_chat,
             metrics=self.metrics,
+            default_language=config.telegram.default_language,
         )
         dispatcher.notify(
             f"digest-bot {__version__} started, with {len(config.feeds)} catalogue feeds."

@@ -28,6 +28,7 @@ class ChatSettings:
     quiet_hours: str = ""  # "23:00-07:00": instant stories held until its end; "" off
     mute: str = ""  # a topic query whose stories are never pushed here; "" none
     language: str = ""  # chosen with /language; "" follows the user's Telegram language
+    user_language: str = ""  # that language as last seen (a private chat's pushes use it)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from bot.core.pacing import Pacer
 from bot.core.render import escape
 from bot.core.schedule import DigestSlot
 from bot.errors import StoreError
+from bot.i18n import ENGLISH
 from bot.services.ports import Metrics, NoMetrics, Sender, SendOutcome
 from bot.store import deliveries as q
 from bot.store.chats import forget_thread, remove_chat
@@ -107,8 +108,10 @@ class Dispatcher:
         stale_after_s: float = 600.0,
         log_chat: int = 0,
         metrics: Metrics | None = None,
+        default_language: str = ENGLISH,
     ) -> None:
         self.store = store
+        self.default_language = default_language  # of chats that chose none
         self.metrics: Metrics = metrics or NoMetrics()
         self._minute = SendReport()  # totals since the last per-minute log line
         self._minute_started = time.monotonic()
@@ -239,7 +242,9 @@ class Dispatcher:
         )
         if not claimed:
             return False
-        messages = await self.store.read(compose_messages, claimed, now, self.config)
+        messages = await self.store.read(
+            compose_messages, claimed, now, self.config, self.default_language
+        )
         loop = asyncio.get_running_loop()
         self.pacer.forget(loop.time())
         for chat_id, outgoing in messages.items():

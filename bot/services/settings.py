@@ -73,6 +73,10 @@ class ChatSettingsCases:
             raise UserError(texts.BUTTON_EXPIRED)
         return await self._update(chat_id, language=language)
 
+    async def note_user_language(self, chat_id: int, language: str) -> None:
+        """Remember a private chat's user's Telegram language, for its pushes."""
+        await self._update(chat_id, user_language=language)
+
     async def set_silent(self, chat_id: int, enabled: bool) -> ChatSettings:
         """Instant pushes without a notification sound, or with."""
         return await self._update(chat_id, silent=enabled)

@@ -29,6 +29,7 @@ SETTING_COLUMNS = frozenset(
         "summary_sentences",
         "link_previews",
         "language",
+        "user_language",
         "digest_mode",
         "digest_times",
         "timezone",
@@ -97,6 +98,7 @@ def get_chat(conn: Connection, chat_id: int) -> ChatSettings | None:
         quiet_hours=row.quiet_hours,
         mute=row.mute,
         language=row.language,
+        user_language=row.user_language,
     )
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 from bot.config import DeliveryConfig
 from bot.core.digest import DigestEntry, Outgoing, compose_chat, compose_digest, compose_full
 from bot.core.schedule import DigestSlot, chat_zone, digest_slots_of, quiet_until
-from bot.i18n import use_language
+from bot.i18n import ENGLISH, use_language
 from bot.store import deliveries as q
 from bot.store.search import story_feed_names, story_view
 
@@ -23,9 +23,14 @@ HELD_SLACK = timedelta(microseconds=1)
 
 
 def compose_messages(
-    conn: Connection, claimed: Sequence[q.ClaimedDelivery], now: datetime, config: DeliveryConfig
+    conn: Connection,
+    claimed: Sequence[q.ClaimedDelivery],
+    now: datetime,
+    config: DeliveryConfig,
+    default_language: str = ENGLISH,
 ) -> dict[int, list[Outgoing]]:
-    """Each chat's messages for the claimed rows: instant stories together, or its digest."""
+    """Each chat's messages for the claimed rows: instant stories together, or its digest,
+    in the chat's language (its choice, else its private user's, else `default_language`)."""
     targets = q.chat_targets(conn, sorted({c.chat_id for c in claimed}))
     entries_of = _entries(conn, claimed)
     by_thread: dict[tuple[int, int | None], list[q.ClaimedDelivery]] = {}
@@ -39,7 +44,7 @@ def compose_messages(
         entries = [entries_of[i.id] for i in items if i.id in entries_of]
         zone = chat_zone(chat.timezone)
         delivery_of = {i.story_id: i.id for i in items}
-        with use_language(chat.language or None):
+        with use_language(chat.language or chat.user_language or default_language):
             composed = compose_chat(
                 chat_id,
                 entries,

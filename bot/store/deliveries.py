@@ -83,7 +83,8 @@ class ChatTarget:
     silent: bool = False
     quiet_hours: str = ""
     mute: str = ""  # a topic query: stories matching it are never pushed to this chat
-    language: str = ""  # chosen with /language ("": the default)
+    language: str = ""  # chosen with /language ("": none)
+    user_language: str = ""  # a private chat's user's Telegram language, last seen
 
 
 def add_delivery(
@@ -141,6 +142,7 @@ def _target_columns() -> list[Column[Any]]:
         c.quiet_hours,
         c.mute,
         c.language,
+        c.user_language,
     ]
 
 

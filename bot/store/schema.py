@@ -99,6 +99,8 @@ chats = Table(
     Column("mute", CleanText, nullable=False, server_default=""),  # a query never pushed here
     # the chat's language from /language ("": the user's Telegram language, else the default)
     Column("language", CleanText, nullable=False, server_default=""),
+    # a private chat's user's Telegram language, as last seen (for pushes when none is chosen)
+    Column("user_language", CleanText, nullable=False, server_default=""),
 )
 
 # The chat a user changes from their private chat (/manage); none: their private chat.

@@ -37,13 +37,18 @@ async def update_language(update: object, context: CustomContext) -> str:
     if not isinstance(update, Update) or update.effective_chat is None:
         return default
     chat, user = update.effective_chat, update.effective_user
+    private = chat.type == ChatType.PRIVATE
+    tag = user.language_code if user is not None else None
     try:
-        chosen = (await context.service.settings(chat.id)).language
+        settings = await context.service.settings(chat.id)
+        seen = language_of(tag)
+        if private and seen and settings.user_language != seen:  # for its pushes
+            await context.service.note_user_language(chat.id, seen)
+        chosen = settings.language
     except Exception:  # the store failing must not keep the handler from answering
         log.warning("could not read the language of chat %s", chat.id, exc_info=True)
         chosen = ""
-    tag = user.language_code if user is not None else None
-    return chat_language(chosen, tag, chat.type == ChatType.PRIVATE, default)
+    return chat_language(chosen, tag, private, default)
 
 
 def localised(callback: Handler) -> Handler:

@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import Connection, select, update
 
 from bot import texts
+from bot.i18n import LANGUAGES
 from bot.app import build_application, webhook_options
 from bot.core.render import MESSAGE_LIMIT
 from bot.net.fetcher import HttpFetcher
@@ -118,16 +119,18 @@ CHANGE = [
     "timezone",
     "quiet",
     "settings",
+    "language",
 ]
 
 
 async def test_menus_by_scope_with_stats_only_for_the_bot_admins(bot: Bot) -> None:
-    assert bot.api.command_scopes() == [
+    scopes = [
         {"type": "all_private_chats"},
         {"type": "all_group_chats"},
         {"type": "all_chat_administrators"},
         {"type": "chat", "chat_id": PRIVATE},  # the one admin of the test config
     ]
+    assert bot.api.command_scopes() == scopes * len(LANGUAGES)  # each in every language
     private = _menu(bot, {"type": "all_private_chats"})
     assert set(private) == {"start", "manage", *READ, *CHANGE}
     assert _menu(bot, {"type": "all_group_chats"}) == READ

@@ -132,3 +132,17 @@ async def test_help_settings_and_a_digest_render_in_every_language(
     assert "World story 0 about the talks in Geneva" in digest  # stories are not translated
     if language != ENGLISH:
         assert f"{morning:%B}" not in digest.splitlines()[0]  # the month in the language
+
+
+async def test_a_private_chats_pushes_follow_its_users_telegram_language(bot: Bot) -> None:
+    await bot.command("subscribe", "World", from_user=_german())
+    await bot.command("digest", "daily 08:00", from_user=_german())
+    world = catalogue_feed_id(bot, "World")
+    for n in range(3):
+        fresh_story(bot, f"World story {n} about the talks in Geneva", world, SUMMARY)
+    morning = (datetime.now(UTC) + timedelta(days=1)).replace(hour=8, minute=0, second=0)
+    await deliver(bot, PRIVATE, at=morning - timedelta(minutes=1))
+    [digest] = (await deliver(bot, PRIVATE, at=morning))[None]
+    with use_language("de"):
+        assert texts.stories_count(3) in digest.splitlines()[0]
+    assert texts.stories_count(3) not in digest.splitlines()[0]
