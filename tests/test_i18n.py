@@ -28,7 +28,7 @@ from bot.i18n import (
 from bot.tg.language import chat_language
 
 TRANSLATED = [code for code in LANGUAGES if code != ENGLISH]
-_TAG = re.compile(r"</?[a-z]+")
+_TAG = re.compile(r"</?(?:a|b|i|u|s|code|pre|blockquote)\b")  # Telegram HTML tags
 
 
 def _walk(value: object) -> list[Msg | Plural]:

@@ -20,9 +20,9 @@ import pytest
 from sqlalchemy import Connection, select, update
 
 from bot import texts
-from bot.i18n import LANGUAGES
 from bot.app import build_application, webhook_options
 from bot.core.render import MESSAGE_LIMIT
+from bot.i18n import LANGUAGES
 from bot.net.fetcher import HttpFetcher
 from bot.services.commands import FETCH_BURST
 from bot.store.chats import get_chat, list_topics, subscribed_feed_ids
