@@ -32,10 +32,14 @@ def chat_language(chosen: str, user_tag: str | None, private: bool, default: str
 
 
 async def update_language(update: object, context: CustomContext) -> str:
-    """The language of the update's chat (the default for an update without a chat)."""
+    """The language of the update's chat; for one without a chat (an inline query), its
+    user's Telegram language."""
     default = context.service.config.telegram.default_language
-    if not isinstance(update, Update) or update.effective_chat is None:
+    if not isinstance(update, Update):
         return default
+    if update.effective_chat is None:
+        user = update.effective_user
+        return chat_language("", user.language_code if user else None, True, default)
     chat, user = update.effective_chat, update.effective_user
     private = chat.type == ChatType.PRIVATE
     tag = user.language_code if user is not None else None

@@ -18,7 +18,7 @@ from tests.support.feed_server import FeedServer
 from tests.support.tg_api import BotApiStandIn
 from tests.support.tg_bot import Bot, buttons, catalogue_feed_id, deliver, fresh_story, running_bot
 from tests.support.tg_updates import PRIVATE_CHAT_ID as PRIVATE
-from tests.support.tg_updates import SUPERGROUP_CHAT_ID, USER_ID, make_user
+from tests.support.tg_updates import SUPERGROUP_CHAT_ID, USER_ID, inline_query_update, make_user
 
 MEMBER = 2002  # a group member who is not an administrator
 SUMMARY = ("Envoys met in Geneva on Tuesday.", "They agreed to meet again.", "Talks go on.")
@@ -146,3 +146,14 @@ async def test_a_private_chats_pushes_follow_its_users_telegram_language(bot: Bo
     with use_language("de"):
         assert texts.stories_count(3) in digest.splitlines()[0]
     assert texts.stories_count(3) not in digest.splitlines()[0]
+
+
+async def test_an_inline_query_is_answered_in_its_users_telegram_language(bot: Bot) -> None:
+    update = inline_query_update("OR OR")  # unusable: answered with a hint button
+    update["inline_query"]["from"]["language_code"] = "uk"
+    query_id = update["inline_query"]["id"]
+    bot.api.inline_query_sent(query_id)
+    await bot.feed(update)
+    answer = bot.api.inline_answer(query_id)
+    assert answer is not None
+    assert answer["button"]["text"] == _in("uk", texts.INLINE_HOW)
