@@ -54,10 +54,6 @@ def _times(settings: ChatSettings) -> str:
     return ", ".join(f"{t:%H:%M}" for t in parse_digest_times(settings.digest_times)) or "—"
 
 
-def _language(settings: ChatSettings) -> str:
-    return LANGUAGES[current_language()]
-
-
 def _languages_view(s: ChatSettings) -> tuple[str, InlineKeyboardMarkup]:
     now = current_language()
     buttons = [
@@ -161,7 +157,14 @@ def _main_keyboard(s: ChatSettings) -> InlineKeyboardMarkup:
             )
         ],
         [_button(quiet, "quiet", "toggle", chat)],
-        [_button(texts.LANGUAGE_BUTTON.format(language=_language(s)), "view", "langs", chat)],
+        [
+            _button(
+                texts.LANGUAGE_BUTTON.format(language=LANGUAGES[current_language()]),
+                "view",
+                "langs",
+                chat,
+            )
+        ],
     ]
     return InlineKeyboardMarkup(rows)
 

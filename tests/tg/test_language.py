@@ -104,6 +104,17 @@ async def test_menus_and_profile_are_registered_in_every_language(bot: Bot) -> N
         assert bot.api.description(code) != bot.api.description()
 
 
+async def _morning_digest(bot: Bot) -> tuple[str, datetime]:
+    """Three World stories, then the 08:00 digest of the private chat; its text and time."""
+    world = catalogue_feed_id(bot, "World")
+    for n in range(3):
+        fresh_story(bot, f"World story {n} about the talks in Geneva", world, SUMMARY)
+    morning = (datetime.now(UTC) + timedelta(days=1)).replace(hour=8, minute=0, second=0)
+    await deliver(bot, PRIVATE, at=morning - timedelta(minutes=1))
+    [digest] = (await deliver(bot, PRIVATE, at=morning))[None]
+    return digest, morning
+
+
 @pytest.mark.parametrize("language", list(LANGUAGES))
 async def test_help_settings_and_a_digest_render_in_every_language(
     bot: Bot, language: str
@@ -120,12 +131,7 @@ async def test_help_settings_and_a_digest_render_in_every_language(
     assert _in(language, texts.LANGUAGE_BUTTON).format(language=LANGUAGES[language]) in buttons(
         settings
     )
-    world = catalogue_feed_id(bot, "World")
-    for n in range(3):
-        fresh_story(bot, f"World story {n} about the talks in Geneva", world, SUMMARY)
-    morning = (datetime.now(UTC) + timedelta(days=1)).replace(hour=8, minute=0, second=0)
-    await deliver(bot, PRIVATE, at=morning - timedelta(minutes=1))
-    [digest] = (await deliver(bot, PRIVATE, at=morning))[None]
+    digest, morning = await _morning_digest(bot)
     with use_language(language):
         count = texts.stories_count(3)
     assert count in digest.splitlines()[0]
@@ -137,12 +143,7 @@ async def test_help_settings_and_a_digest_render_in_every_language(
 async def test_a_private_chats_pushes_follow_its_users_telegram_language(bot: Bot) -> None:
     await bot.command("subscribe", "World", from_user=_german())
     await bot.command("digest", "daily 08:00", from_user=_german())
-    world = catalogue_feed_id(bot, "World")
-    for n in range(3):
-        fresh_story(bot, f"World story {n} about the talks in Geneva", world, SUMMARY)
-    morning = (datetime.now(UTC) + timedelta(days=1)).replace(hour=8, minute=0, second=0)
-    await deliver(bot, PRIVATE, at=morning - timedelta(minutes=1))
-    [digest] = (await deliver(bot, PRIVATE, at=morning))[None]
+    digest, _ = await _morning_digest(bot)
     with use_language("de"):
         assert texts.stories_count(3) in digest.splitlines()[0]
     assert texts.stories_count(3) not in digest.splitlines()[0]
