@@ -23,8 +23,6 @@ from bot.tg.replies import Context
 
 log = logging.getLogger(__name__)
 
-MAX_REMEMBERED = 10_000  # refused users told this run; beyond it the set starts afresh
-
 
 def is_private_instance(config: TelegramConfig) -> bool:
     """True when the operator listed who may use the bot."""
@@ -73,7 +71,5 @@ async def _refuse(update: Update, context: Context) -> None:
         elif chat is not None and chat.type == ChatType.PRIVATE and user is not None:
             told = context.bot_data.refused_users
             if user.id not in told:
-                if len(told) >= MAX_REMEMBERED:
-                    told.clear()
-                told.add(user.id)
+                told.put(user.id, None)
                 await context.bot.send_message(chat.id, str(texts.PRIVATE_INSTANCE))

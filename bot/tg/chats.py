@@ -40,7 +40,7 @@ async def track_chat(update: Update, context: Context) -> None:
     except Exception:  # the command itself still runs and reports its own failure
         log.warning("could not register chat %s", chat.id, exc_info=True)
         return
-    seen[chat.id] = title
+    seen.put(chat.id, title)
 
 
 async def my_chat_member_command(update: Update, context: Context) -> None:
@@ -49,7 +49,7 @@ async def my_chat_member_command(update: Update, context: Context) -> None:
     if change is None:
         return
     chat = change.chat
-    context.bot_data.seen_chats.pop(chat.id, None)
+    context.bot_data.seen_chats.pop(chat.id)
     new = change.new_chat_member
     if new.status in _GONE or not bot_may_post(new, chat.type):
         await _removed(context, change)

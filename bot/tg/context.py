@@ -14,6 +14,7 @@ from typing import Any
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
 from bot.core.models import ChatTarget
+from bot.core.recent import Recent
 from bot.services.commands import Service
 from bot.services.compaction import Compactor
 from bot.services.pipeline import Pipeline
@@ -26,11 +27,12 @@ class BotData:
     service: Service | None = None
     compactor: Compactor | None = None
     pipeline: Pipeline | None = None  # the running bot only
-    seen_chats: dict[int, str] = field(default_factory=dict)  # chat id → title last stored
-    refused_users: set[int] = field(default_factory=set)  # told this is a private instance
+    # Bounded (a bot in 100,000 chats must not keep one entry per chat it ever saw):
+    seen_chats: Recent[int, str] = field(default_factory=Recent)  # chat id → title last stored
+    refused_users: Recent[int, None] = field(default_factory=Recent)  # told: private instance
     # (chat, user) whose next document is an OPML file to import: after /import, until the
     # file comes (in memory: a restart forgets it, and the user sends /import again)
-    import_waiting: set[tuple[int, int | None]] = field(default_factory=set)
+    import_waiting: Recent[tuple[int, int | None], None] = field(default_factory=Recent)
 
 
 class CustomContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

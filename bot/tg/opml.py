@@ -30,7 +30,7 @@ _URL_SHOWN = 80  # characters of a failed feed's URL in the summary
 @acts_on_chat(change=True)
 async def import_command(update: Update, context: Context) -> None:
     """/import: the next file this user sends in this chat is read as OPML."""
-    context.bot_data.import_waiting.add(_waiting_key(update))
+    context.bot_data.import_waiting.put(_waiting_key(update), None)
     await reply(update, context, texts.IMPORT_SEND_FILE.format(limit=SIZE_LIMIT))
 
 
@@ -66,7 +66,7 @@ async def document_message(update: Update, context: Context) -> None:
     private_opml = message.chat.type == ChatType.PRIVATE and name.endswith(".opml")
     if not (captioned or waiting or private_opml):
         return
-    context.bot_data.import_waiting.discard(_waiting_key(update))
+    context.bot_data.import_waiting.pop(_waiting_key(update))
     context.args = words[1:] if captioned else []  # `/import @channel` as a caption
     await _import_document(update, context)
 
