@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -71,6 +72,7 @@ class Wiring:
     config: Config
     store: Store
     fetcher: HttpFetcher | None
+    receives_updates: bool = True  # False: a helper process (`run --no-updates`)
     workers: ProcessWorkers | None = None
     health: web.AppRunner | None = None
     metrics: PrometheusMetrics = field(default_factory=PrometheusMetrics)
@@ -80,6 +82,8 @@ class Wiring:
         if self.fetcher is not None:
             self.fetcher.open()
         await self.store.write(sync_catalogue, self.config.feeds, utcnow())
+        if not self.receives_updates:  # the process that receives them sets the menus
+            return
         await register_profile(
             application.bot, self.config.telegram.admins, self.config.telegram.default_language
         )
@@ -190,24 +194,31 @@ def build_application(
     *,
     token: str | None = None,
     running: bool = False,
+    receives_updates: bool = True,
     clock: Callable[[], datetime] = utcnow,
 ) -> BotApplication:
-    """The Application with every handler; `running` adds the pipeline and its jobs. The
-    handlers' service reads the time from `clock` (tests pass one they move)."""
-    wiring = Wiring(config, store, fetcher)
-    application = (
+    """The Application with every handler; `running` adds the pipeline and its jobs. Without
+    `receives_updates` it has no Updater (see `run_without_updates`). The handlers' service
+    reads the time from `clock` (tests pass one they move)."""
+    wiring = Wiring(config, store, fetcher, receives_updates)
+    builder = (
         ApplicationBuilder()
         .token(token or require_token(config))
         .base_url(config.telegram.api_url)
         .base_file_url(config.telegram.file_url)
         .context_types(CONTEXT_TYPES)
         .request(bot_api_request(config.telegram))  # aiohttp, not httpx: issue 19
-        .get_updates_request(bot_api_request(config.telegram, long_poll_s=POLL_TIMEOUT_S))
         .post_init(wiring.post_init_running if running else wiring.post_init)
         .post_stop(wiring.post_stop)
         .post_shutdown(wiring.post_shutdown)
-        .build()
     )
+    if receives_updates:
+        builder = builder.get_updates_request(
+            bot_api_request(config.telegram, long_poll_s=POLL_TIMEOUT_S)
+        )
+    else:
+        builder = builder.updater(None)
+    application = builder.build()
     application.bot_data.service = Service(store, fetcher, config, clock)
     application.bot_data.compactor = Compactor(store, config.storage)
     for group, handlers in build_handlers().items():
@@ -244,8 +255,37 @@ async def _reach_bot_api(config: Config, token: str) -> None:
     log.info("connected to the Bot API as @%s", me.username)
 
 
+async def run_without_updates(application: BotApplication) -> None:
+    """Run the pipeline and jobs with no Updater until SIGTERM or SIGINT.
+
+    What PTB's `run_polling` does around its Updater (post_init, start; on a signal stop,
+    post_stop, shutdown, post_shutdown), for a process that shares a PostgreSQL store with the
+    one that receives the updates: it polls, enriches, builds digests and sends, and the leases
+    and `SKIP LOCKED` claims keep it from doing what another process does.
+    """
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    await application.initialize()
+    try:
+        if application.post_init:
+            await application.post_init(application)
+        await application.start()
+        await stopping.wait()
+    finally:
+        if application.running:
+            await application.stop()
+            if application.post_stop:
+                await application.post_stop(application)
+        await application.shutdown()
+        if application.post_shutdown:
+            await application.post_shutdown(application)
+
+
 def run_command(args: argparse.Namespace, config: Config) -> int:
     """`digest-bot run`: check the token, wait for Telegram, migrate the store, run the bot."""
+    receives_updates = not getattr(args, "no_updates", False)
     token = require_token(config)
     # One loop for the wait and for PTB's run_* (which takes the current loop).
     asyncio.set_event_loop(loop := asyncio.new_event_loop())
@@ -257,9 +297,18 @@ def run_command(args: argparse.Namespace, config: Config) -> int:
         store.close()
         raise
     application = build_application(
-        config, store, HttpFetcher(config.fetch), token=token, running=True
+        config,
+        store,
+        HttpFetcher(config.fetch),
+        token=token,
+        running=True,
+        receives_updates=receives_updates,
     )
-    if config.telegram.webhook_url:
+    if not receives_updates:
+        log.info("starting without updates: polling, enriching and sending only")
+        loop.run_until_complete(run_without_updates(application))
+        loop.close()
+    elif config.telegram.webhook_url:
         log.info("starting in webhook mode on port %s", config.telegram.webhook_port)
         application.run_webhook(**webhook_options(config))
     else:

@@ -52,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     run = _add(sub, "run", help="run the bot (long polling, or a webhook if configured)")
+    run.add_argument(
+        "--no-updates",
+        action="store_true",
+        help="receive no updates: only poll, enrich and send (an extra process sharing a "
+        "PostgreSQL store with the one that receives them)",
+    )
     run.set_defaults(handler="bot.app:run_command")
 
     poll = _add(sub, "poll", help="poll the feeds that are due and store new stories")

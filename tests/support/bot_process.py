@@ -33,6 +33,7 @@ def write_config(
     feeds: list[dict],
     health_port: int = 0,
     summary: dict[str, float] | None = None,
+    jitter_s: float = 0,
 ) -> Path:
     """Write a config for a fast, loopback-only bot: short poll and send intervals."""
     lines = [
@@ -51,7 +52,7 @@ def write_config(
         "interval_s = 2",
         "min_interval_s = 1",
         "tick_s = 1",
-        "jitter_s = 0",
+        f"jitter_s = {jitter_s}",
         "[delivery]",
         "sender_tick_s = 0.2",
         "instant_window_s = 0.5",
@@ -73,12 +74,19 @@ def write_config(
 
 
 class BotProcess:
-    """One `digest-bot run --config PATH` process, its log in a file."""
+    """One `digest-bot run --config PATH [ARGS]` process, its log in a file."""
 
     def __init__(
-        self, config: Path, log_path: Path, cwd: Path, *, clock_offset_s: float = 0.0
+        self,
+        config: Path,
+        log_path: Path,
+        cwd: Path,
+        *,
+        clock_offset_s: float = 0.0,
+        args: tuple[str, ...] = (),
     ) -> None:
         self.config = config
+        self.args = args
         self.log_path = log_path
         self.cwd = cwd
         self.clock_offset_s = clock_offset_s  # the bot's clock runs this far ahead of ours
@@ -96,7 +104,7 @@ class BotProcess:
         env.pop("DATABASE_URL", None)
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [str(CONSOLE_SCRIPT), "--config", str(self.config), "run"],
+            [str(CONSOLE_SCRIPT), "--config", str(self.config), "run", *self.args],
             cwd=self.cwd,
             env=env,
             stdout=self._log,

@@ -74,6 +74,7 @@ class FeedServer:
     def __init__(self, data_dir: Path = DATA_DIR) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self._times: dict[str, list[float]] = {}  # path → monotonic time of each request
         self._counts: Counter[str] = Counter()
         self.in_flight = 0
         self.max_in_flight = 0  # most requests ever being answered at the same time
@@ -149,6 +150,11 @@ class FeedServer:
         with self._lock:
             return self._counts[path]
 
+    def times_of(self, path: str) -> list[float]:
+        """When each request to `path` arrived (`time.monotonic()`), oldest first."""
+        with self._lock:
+            return list(self._times.get(path, []))
+
     def headers_of(self, path: str) -> list[dict[str, str]]:
         """The headers of each request to `path`, oldest first."""
         with self._lock:
@@ -187,6 +193,7 @@ class FeedServer:
     def _lookup(self, path: str, headers: dict[str, str]) -> Route | None:
         with self._lock:
             self.requests.append((path, headers))
+            self._times.setdefault(path, []).append(time.monotonic())
             self._counts[path] += 1
             return self.routes.get(path)
 
