@@ -73,9 +73,11 @@ from sqlalchemy import Connection, Table, create_engine, func, select, text, upd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))  # its neighbours, as summaries.py imports _rouge
 
-from benchmarks.ingest import _bare_round, _bare_session, _config, _etags  # noqa: E402
-from benchmarks.sends import aiohttp_bot, start_standin  # noqa: E402
+from ingest import _bare_round, _bare_session, _config, _etags  # noqa: E402
+from sends import aiohttp_bot, start_standin  # noqa: E402
+
 from bot.app import story_workers  # noqa: E402
 from bot.config import Config, DeliveryConfig  # noqa: E402
 from bot.net.fetcher import HttpFetcher  # noqa: E402
