@@ -26,6 +26,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Connection
 
 from bot.store.chats import add_subscription, register_chat
 from bot.store.engine import Store
@@ -111,7 +112,7 @@ def _seed(db_url: str, sites: Sites) -> None:
         store.upgrade()
         now = datetime.now(UTC)
 
-        def seed(conn):  # type: ignore[no-untyped-def]
+        def seed(conn: Connection) -> None:
             ids = [
                 add_feed(conn, sites.server.url_for(sites.feed_path(f)), now) for f in range(FEEDS)
             ]
