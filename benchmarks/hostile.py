@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 from bot.config import SummaryConfig  # noqa: E402
 from bot.core.models import PendingStory  # noqa: E402
 from bot.proc.workers import ProcessWorkers  # noqa: E402
-from bot.services.enrich import enrich_story, warm_up  # noqa: E402
+from bot.services.story_work import enrich_story, warm_up  # noqa: E402
 from tests.support.hostile_pages import (  # noqa: E402
     huge_page,
     many_short_lines,
@@ -54,7 +54,7 @@ _CHILD = """
 import json, sys, time
 from bot.config import SummaryConfig  # noqa: E402
 from bot.core.models import PendingStory
-from bot.services.enrich import enrich_story
+from bot.services.story_work import enrich_story
 story = PendingStory(**json.loads(sys.argv[2]))
 warm = "<html><body><article><p>" + "The council met. " * 40 + "</p></article></body></html>"
 enrich_story(story, warm, SummaryConfig())
@@ -114,7 +114,7 @@ def throughput_inline(htmls: list[str]) -> float:
 
 
 async def _through_workers(htmls: list[str], workers: int) -> float:
-    pool = ProcessWorkers(workers, 30.0, warm_up=warm_up, preload=("bot.services.enrich",))
+    pool = ProcessWorkers(workers, 30.0, warm_up=warm_up, preload=("bot.services.story_warm",))
     try:
         await asyncio.gather(*(pool.run(warm_up) for _ in range(workers)))  # all started
         config = SummaryConfig()

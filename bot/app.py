@@ -34,7 +34,7 @@ from bot.proc.workers import ProcessWorkers
 from bot.services.commands import Service
 from bot.services.compaction import Compactor
 from bot.services.delivery import Dispatcher
-from bot.services.enrich import Enricher, warm_up
+from bot.services.enrich import Enricher, warm_up_worker
 from bot.services.pipeline import Pipeline
 from bot.services.polling import Poller
 from bot.store.engine import Store
@@ -60,8 +60,8 @@ def story_workers(config: Config) -> ProcessWorkers:
     return ProcessWorkers(
         config.summary.workers,
         config.summary.story_timeout_s,
-        warm_up=warm_up,
-        preload=("bot.services.enrich",),
+        warm_up=warm_up_worker,
+        preload=("bot.services.story_warm",),
     )
 
 

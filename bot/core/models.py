@@ -85,6 +85,19 @@ class PendingStory:
 
 
 @dataclass(frozen=True)
+class Enrichment:
+    """What enrichment computed for one story (in a worker; sent back to the event loop)."""
+
+    text: str
+    summary: str
+    keywords: str
+    language: str
+    signature: str
+    search_doc: str
+    source: str  # page | content | teaser
+
+
+@dataclass(frozen=True)
 class RemovedChat:
     """What removing the bot from a chat did: whether it was active, what it still awaited."""
 

@@ -26,20 +26,15 @@ import functools
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import utcnow
 from bot.config import Config, SummaryConfig
 from bot.core.backoff import Backoff
-from bot.core.models import PendingStory
-from bot.core.text.extract import clean_story_text, extract_article
-from bot.core.text.keywords import extract_keywords, join_keywords
-from bot.core.text.language import detect_language
-from bot.core.text.neardup import is_near_duplicate, text_signature
-from bot.core.text.summarise import MAX_SENTENCES, summarise
-from bot.core.text.summary_text import store_summary
+from bot.core.models import Enrichment, PendingStory
+from bot.core.text.extract import clean_story_text
+from bot.core.text.neardup import is_near_duplicate
 from bot.core.textnorm import search_text
 from bot.errors import FetchError, StoreError
 from bot.services.ports import HTML_ACCEPT, Fetcher, Metrics, NoMetrics, Workers
@@ -54,8 +49,6 @@ from bot.store.stories import (
 
 log = logging.getLogger(__name__)
 
-MIN_PAGE_CHARS = 300  # less than this from a page means extraction failed
-MIN_SIGNATURE_WORDS = 50  # shorter texts give signatures too weak to call duplicates
 DUPLICATE_WINDOW = timedelta(days=2)
 MAX_ATTEMPTS = 3  # claims of one story before it is given up ('failed')
 # A story's page fetch and CPU work, queueing included, end within STORY_DEADLINE_S (then its
@@ -65,37 +58,6 @@ LEASE_S = 300.0  # a story claimed by a process that died is claimed again after
 SIGNATURES_MAX_AGE_S = 30.0  # how long the recent signatures read from the store are reused
 
 
-@dataclass(frozen=True)
-class Enrichment:
-    """What enrichment computed for one story."""
-
-    text: str
-    summary: str
-    keywords: str
-    language: str
-    signature: str
-    search_doc: str
-    source: str  # page | content | teaser
-
-
-def choose_text(page_text: str, content: str, teaser: str) -> tuple[str, str]:
-    """The story text and where it came from: the page, else the feed's content, else teaser."""
-    if len(page_text) >= MIN_PAGE_CHARS:
-        return page_text, "page"
-    candidates = [(content, "content"), (teaser, "teaser"), (page_text, "page")]
-    for text, source in candidates[:2]:
-        if len(text) >= MIN_PAGE_CHARS:
-            return text, source
-    return max(candidates, key=lambda c: len(c[0]))
-
-
-def warm_up() -> None:
-    """Load the models a worker needs before it takes its first story (off its budget)."""
-    sample = "<html><body><article><p>" + "The council met. " * 40 + "</p></article></body>"
-    story = PendingStory(0, "https://example.org/a", "Warm-up", "", "")
-    enrich_story(story, sample + "</html>", SummaryConfig())
-
-
 def teaser_enrichment(story: PendingStory) -> Enrichment:
     """The story from its title and teaser alone: cheap, for when everything else failed."""
     teaser = clean_story_text(story.teaser or "")
@@ -103,31 +65,24 @@ def teaser_enrichment(story: PendingStory) -> Enrichment:
     return Enrichment(teaser, "", "", "", "", search_text(title, "", teaser), "teaser")
 
 
-def enrich_story(story: PendingStory, page_html: str | None, config: SummaryConfig) -> Enrichment:
-    """Compute text, summary, keywords, language, signature and search doc (CPU-bound).
+def enrich_in_worker(
+    story: PendingStory, page_html: str | None, config: SummaryConfig
+) -> Enrichment:
+    """`story_work.enrich_story`, imported in the worker.
 
-    Every step bounds its own input (see `extract`, `summarise`, `keywords` and `neardup` in
-    `bot.core.text`, and `bot.core.textnorm`), so the cost is linear in a bounded input.
+    The event loop's process never loads the text stack (sumy, NLTK, trafilatura, the
+    language model): about 50 MB less there.
     """
-    page_text = extract_article(page_html, story.url or None).text if page_html else ""
-    text, source = choose_text(page_text, clean_story_text(story.text or ""), story.teaser or "")
-    title = story.title or ""
-    language = detect_language(f"{title}\n{text}")
-    # The longest summary any chat may ask for; each chat shows its own length of it.
-    summary = summarise(
-        text, title, sentences=MAX_SENTENCES, max_chars=config.max_chars, language=language
-    )
-    keywords = extract_keywords(text, title, language=language, limit=config.keywords)
-    words = len(text.split())
-    return Enrichment(
-        text=text,
-        summary=store_summary(summary.sentences, summary.ranks),
-        keywords=join_keywords(keywords),
-        language=summary.language or language,
-        signature=text_signature(text) if words >= MIN_SIGNATURE_WORDS else "",
-        search_doc=search_text(title, keywords, text),
-        source=source,
-    )
+    from bot.services.story_work import enrich_story
+
+    return enrich_story(story, page_html, config)
+
+
+def warm_up_worker() -> None:
+    """`story_work.warm_up` in a worker (quick where the fork server already loaded the models)."""
+    from bot.services.story_work import warm_up
+
+    warm_up()
 
 
 def find_original(signature: str, recent: list[tuple[int, str]], story_id: int) -> int | None:
@@ -337,7 +292,8 @@ class Enricher:
         errors: list[str] = []
         for what, html in attempts:
             try:
-                return await self.workers.run(enrich_story, row, html, summary), "; ".join(errors)
+                done = await self.workers.run(enrich_in_worker, row, html, summary)
+                return done, "; ".join(errors)
             except Exception as exc:  # out of time, a dead worker, or a bug: try with less
                 errors.append(f"{what}: {exc}")
                 log.warning("story %s: %s: %s", row.id, what, exc)

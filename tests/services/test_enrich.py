@@ -23,13 +23,11 @@ from bot.services.enrich import (
     LEASE_S,
     MAX_ATTEMPTS,
     Enricher,
-    choose_text,
     decode_html,
-    enrich_story,
     find_original,
-    warm_up,
 )
 from bot.services.polling import Poller
+from bot.services.story_work import choose_text, enrich_story, warm_up
 from bot.store import feeds as feed_queries
 from bot.store.engine import Store
 from bot.store.schema import stories, story_sources

@@ -10,9 +10,6 @@ import functools
 import threading
 from typing import Any
 
-import stop_words
-from sumy.utils import get_stop_words
-
 DEFAULT_LANGUAGE = "en"
 _SAMPLE_CHARS = 1000
 _MIN_LETTERS = 20
@@ -99,7 +96,14 @@ def normalise_language(language: str) -> str:
 
 @functools.cache
 def stop_words_for(language: str) -> frozenset[str]:
-    """The stop words of a sumy language: sumy's own, else those of the `stop-words` package."""
+    """The stop words of a sumy language: sumy's own, else those of the `stop-words` package.
+
+    Imported here, not at the top: the event loop's process uses this module's light parts
+    and never loads sumy (and NLTK under it).
+    """
+    import stop_words
+    from sumy.utils import get_stop_words
+
     try:
         return frozenset(get_stop_words(language))
     except LookupError:
