@@ -15,6 +15,7 @@ host; `bot.net.fetcher` also checks every socket's peer address just before it c
 from __future__ import annotations
 
 import ipaddress
+import re
 from urllib.parse import urlsplit
 
 from yarl import URL
@@ -28,6 +29,10 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
 _BLOCKED_HOSTNAMES = ("localhost", ".localhost", ".local", ".internal", ".localdomain")
 MAX_URL_CHARS = 2000
+# Checked on every fetch: a regular expression, not a generator over the characters, which
+# was a tenth of a 304 poll's CPU.
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+_SPACE = re.compile(r"\s")  # what str.isspace() calls space, Unicode spaces included
 
 
 def parse_address(ip: str) -> IPAddress | None:
@@ -140,7 +145,7 @@ def check_url(url: str) -> None:
     """Raise `FetchError` unless `url` is an http(s) URL with a sane host and port."""
     if len(url) > MAX_URL_CHARS:
         raise FetchError(f"the URL is longer than {MAX_URL_CHARS:,} characters")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in url):
+    if _CONTROL_CHARS.search(url):
         raise FetchError("the URL contains control characters")
     try:
         parts = urlsplit(url)
@@ -156,7 +161,7 @@ def check_url(url: str) -> None:
         raise FetchError("URLs with a user name or password are not fetched")
     if port == 0:
         raise FetchError("the URL has an invalid port")
-    if any(ch.isspace() for ch in host) or ("%" in host and ":" not in host):
+    if _SPACE.search(host) or ("%" in host and ":" not in host):
         raise FetchError("the URL host contains invalid characters")
     if not url_host(url):
         raise FetchError("the URL has no host name")
