@@ -146,15 +146,15 @@ def summarise(
     text = text[:MAX_INPUT_CHARS]
     code = normalise_language(language) if language else detect_language(text)
     count = max(0, min(sentences, MAX_SENTENCES))
-    candidates = _candidates(text, title or "", tokenizer_language(code))
+    candidates = candidates_of(text, title or "", tokenizer_language(code))
     if count == 0 or not candidates:
         return Summary(sentences=(), language=code, method=METHOD_EMPTY)
     sumy_name = sumy_language(code)
     if sumy_name is None:
         order = list(range(len(candidates)))
-        return _fit(candidates, order[:count], max_chars, code, METHOD_LEAD)
-    picked = _rank(candidates, title or "", sumy_name, count, weights)
-    return _fit(candidates, picked, max_chars, code, METHOD_RANK)
+        return fit(candidates, order[:count], max_chars, code, METHOD_LEAD)
+    features = sentence_features(candidates, title or "", sumy_name)
+    return fit(candidates, pick_order(features, count, weights), max_chars, code, METHOD_RANK)
 
 
 def split_story(text: str, language: str = "en") -> tuple[str, ...]:
@@ -163,7 +163,7 @@ def split_story(text: str, language: str = "en") -> tuple[str, ...]:
     return tuple(s for part in text.split("\n\n") for s in tokenizer.to_sentences(part))
 
 
-def _candidates(text: str, title: str, language: str) -> list[str]:
+def candidates_of(text: str, title: str, language: str) -> list[str]:
     """Return the story's sentences worth summarising, without furniture or the title."""
     tokenizer = _tokenizer(language)
     title_words = _word_set(title, tokenizer)
@@ -180,25 +180,45 @@ def _candidates(text: str, title: str, language: str) -> list[str]:
     return (long_enough or found)[:MAX_CANDIDATES]
 
 
-def _rank(
-    candidates: list[str], title: str, language: str, count: int, weights: Weights
-) -> list[int]:
-    """Return the indexes of the best sentences, by centrality, position and title, with MMR."""
+@dataclass(frozen=True)
+class SentenceFeatures:
+    """What a sentence's score is made of, computed once per story (TextRank is the cost).
+
+    Kept apart from `Weights` so that tuning (benchmarks/summary_weights.py) scores many
+    settings from one computation.
+    """
+
+    centrality: tuple[float, ...]  # TextRank, divided by the story's highest
+    title: tuple[float, ...]  # overlap with the title's stems
+    stems: tuple[frozenset[str], ...]
+
+
+def sentence_features(candidates: list[str], title: str, language: str) -> SentenceFeatures:
+    """TextRank centrality, title overlap and stems of each candidate (sumy `language`)."""
     ranker = _ranker(language)
     tokenizer = _tokenizer(language)
     doc = ObjectDocumentModel([Paragraph([Sentence(s, tokenizer) for s in candidates])])
     ratings = ranker.rate_sentences(doc)
     centrality = [float(ratings[s]) for s in doc.sentences]
     top = max(centrality) or 1.0
-    stems = [frozenset(ranker._to_words_set(s)) for s in doc.sentences]
+    stems = tuple(frozenset(ranker._to_words_set(s)) for s in doc.sentences)
     title_stems = frozenset(ranker._to_words_set(Sentence(title, tokenizer))) if title else None
+    return SentenceFeatures(
+        centrality=tuple(c / top for c in centrality),
+        title=tuple(_overlap(s, title_stems) if title_stems else 0.0 for s in stems),
+        stems=stems,
+    )
+
+
+def pick_order(features: SentenceFeatures, count: int, weights: Weights) -> list[int]:
+    """The indexes of the best `count` sentences, in pick order (see `Weights`)."""
     base = [
-        weights.centrality * c / top
+        weights.centrality * c
         + weights.position * (1.0 / (1 + i)) ** weights.decay
-        + (weights.title * _overlap(stems[i], title_stems) if title_stems else 0.0)
-        for i, c in enumerate(centrality)
+        + weights.title * t
+        for i, (c, t) in enumerate(zip(features.centrality, features.title, strict=True))
     ]
-    return _select_mmr(base, stems, count, weights.redundancy)
+    return _select_mmr(base, list(features.stems), count, weights.redundancy)
 
 
 def _select_mmr(
@@ -217,7 +237,7 @@ def _select_mmr(
     return chosen
 
 
-def _fit(
+def fit(
     candidates: list[str], picked: list[int], max_chars: int, language: str, method: str
 ) -> Summary:
     """Drop the lowest-ranked picks until the summary fits `max_chars`; keep article order.
