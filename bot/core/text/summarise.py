@@ -56,8 +56,8 @@ class Weights:
     centrality: float = 0.5
     position: float = 1.0
     decay: float = 0.5
-    title: float = 0.4
-    redundancy: float = 0.5
+    title: float = 0.6
+    redundancy: float = 0.7
 
 
 DEFAULT_WEIGHTS = Weights()  # one configuration for every story
