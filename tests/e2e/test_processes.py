@@ -3,8 +3,8 @@
 Process A receives the updates (long polling here; a webhook in production), process B runs
 with `--no-updates`; both poll, enrich and send. Eight feeds on the loopback server, twelve
 chats subscribed to all of them. Checked: every story reaches every chat exactly once, no feed
-is fetched by both processes for the same due time (consecutive requests to a feed are never
-closer than the poll interval allows), both processes did part of the work (their own
+is fetched by both processes for the same due time (no two requests to a feed within an eighth
+of the poll interval), both processes did part of the work (their own
 /metrics), and after A stops (SIGTERM) B alone delivers what comes next, once.
 
 Sends are not split evenly: the sender that claims first takes a batch of up to two seconds
@@ -207,4 +207,8 @@ def test_two_processes_share_the_work_and_nothing_is_polled_or_sent_twice(
         for path in paths:
             times = server.times_of(path)
             gaps = [t2 - t1 for t1, t2 in itertools.pairwise(times)]
-            assert min(gaps) > POLL_INTERVAL_S / 2, (path, gaps)
+            # A second fetch for the same due time would come within milliseconds of the
+            # first. The next poll counts from the due time, not from when the fetch went out,
+            # so on a loaded machine (a first fetch sent a second late) gaps shrink below the
+            # interval without any feed being polled twice.
+            assert min(gaps) > POLL_INTERVAL_S / 8, (path, gaps)
