@@ -4,7 +4,8 @@ Every worker is forked from the fork server, so the modules and models loaded he
 150 MB: sumy, NLTK, trafilatura, the language model) are pages the workers share with it
 instead of each loading its own copy. Importing this module is the warm-up; nothing else
 imports it. A warm-up that fails must not take the fork server down with it (only an
-ImportError is forgiven there): it is logged, and each worker warms up on its own instead.
+ImportError is forgiven there): `warm_up()`'s failure is written to the fork server's stderr,
+and each worker warms up on its own instead.
 """
 
 import gc
@@ -16,4 +17,5 @@ try:
     warm_up()
 except Exception:  # the workers' own warm-up (the pool's initializer) tries again
     logging.getLogger(__name__).exception("the fork server could not warm up the models")
+gc.collect()
 gc.freeze()  # the collector in the workers never walks (and so never copies) these objects
