@@ -61,7 +61,8 @@ def story_workers(config: Config) -> ProcessWorkers:
         config.summary.workers,
         config.summary.story_timeout_s,
         warm_up=warm_up_worker,
-        preload=("bot.services.story_warm",),
+        # enrich first: the workers import it to unpickle their tasks; shared, not each its own
+        preload=("bot.services.enrich", "bot.services.story_warm"),
     )
 
 
