@@ -85,6 +85,7 @@ from sends import aiohttp_bot, start_standin  # noqa: E402
 from bot.app import story_workers  # noqa: E402
 from bot.config import Config, DeliveryConfig  # noqa: E402
 from bot.net.fetcher import HttpFetcher  # noqa: E402
+from bot.proc.heap import freeze_long_lived  # noqa: E402
 from bot.proc.workers import ProcessWorkers  # noqa: E402
 from bot.services.delivery import Dispatcher  # noqa: E402
 from bot.services.enrich import Enricher  # noqa: E402
@@ -543,6 +544,7 @@ async def run_backend(
         workers = story_workers(config)
         try:
             await workers.run(os.getpid)  # start the pool and warm up, off the measurement
+            freeze_long_lived()  # as `digest-bot run` does once it has started
             await _polls(label, store, base, config, workers, args, exclude, out)
         finally:
             await asyncio.to_thread(workers.close)

@@ -30,6 +30,7 @@ from bot.clock import utcnow
 from bot.config import Config, require_token
 from bot.net.fetcher import HttpFetcher
 from bot.net.metrics import PrometheusMetrics
+from bot.proc.heap import freeze_long_lived
 from bot.proc.workers import ProcessWorkers
 from bot.services.commands import Service
 from bot.services.compaction import Compactor
@@ -92,6 +93,7 @@ class Wiring:
     async def post_init_running(self, application: BotApplication) -> None:
         """As `post_init`, then start the pipeline and the health endpoint."""
         await self.post_init(application)
+        freeze_long_lived()  # start-up is done: full collections stop walking it
         self.start_pipeline(application)
         if self.config.health.port:
             from bot.net.health import start_health_server

@@ -22,6 +22,7 @@ from bot.core.netguard import check_url
 from bot.core.opml import Outline, parse_opml, render_opml
 from bot.errors import FetchError, UserError
 from bot.net.fetcher import HttpFetcher
+from bot.proc.heap import freeze_long_lived
 from bot.services.enrich import Enricher
 from bot.services.polling import FeedOutcome, Poller, PollReport
 from bot.store import feeds as feed_queries
@@ -56,6 +57,7 @@ async def run_poll_once(store: Store, config: Config) -> None:
     try:
         async with HttpFetcher(config.fetch) as fetcher:
             poller = Poller(store, fetcher, config, workers=workers)
+            freeze_long_lived()
             report = await poller.poll_all_once(utcnow())
             enriched = await _enrich_all(Enricher(store, fetcher, config, workers))
     finally:
@@ -82,6 +84,7 @@ async def run_poll_loop(store: Store, config: Config, ticks: int | None = None) 
     async with HttpFetcher(config.fetch) as fetcher:
         poller = Poller(store, fetcher, config, workers=workers)
         enricher = Enricher(store, fetcher, config, workers)
+        freeze_long_lived()
         tick = 0
         try:
             while ticks is None or tick < ticks:
