@@ -6,7 +6,9 @@ runs them in other processes; a task that runs out of its budget has its worker 
 replaced (pebble does that, which `concurrent.futures` cannot), and the caller gets a
 `WorkError` it can turn into a fallback. Workers come from a fork server, so they start from
 a clean process without the bot's threads, and each warms up once (models loaded) before it
-takes a task; the budget counts from the task's start.
+takes a task; the budget counts from the task's start. `preload` names modules the fork server
+imports before it forks any worker, so their pages are shared; there is one fork server per
+process, and it keeps the preload of the first pool that started it (the bot has one pool).
 """
 
 from __future__ import annotations
