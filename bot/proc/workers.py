@@ -18,6 +18,7 @@ import concurrent.futures
 import logging
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -52,22 +53,37 @@ class ProcessWorkers:
         self._preload = preload
         self._pool: ProcessPool | None = None
         self._closed = False
+        self._lock = threading.Lock()  # one pool, even when two first tasks start it at once
 
     def _started(self) -> ProcessPool:
-        """The pool, started on first use (a bot that never enriches starts no process)."""
-        if self._closed:
-            raise WorkError("the worker processes are stopping")
-        if self._pool is not None and not self._pool.active:  # broken: start a new one
-            log.warning("the worker pool stopped working; starting a new one")
-            self._discard()
-        if self._pool is None:
-            context = multiprocessing.get_context("forkserver")
-            if self._preload:
-                context.set_forkserver_preload(list(self._preload))
-            self._pool = ProcessPool(
-                max_workers=self.workers, initializer=self._warm_up, context=context
-            )
-        return self._pool
+        """The pool, started on first use (a bot that never enriches starts no process).
+
+        Starting it blocks until the fork server has imported its preload and forked the
+        workers, seconds on a busy machine: the event loop calls this in a thread then.
+        """
+        with self._lock:
+            if self._closed:
+                raise WorkError("the worker processes are stopping")
+            if self._pool is not None and not self._pool.active:  # broken: start a new one
+                log.warning("the worker pool stopped working; starting a new one")
+                self._discard()
+            if self._pool is None:
+                context = multiprocessing.get_context("forkserver")
+                if self._preload:
+                    context.set_forkserver_preload(list(self._preload))
+                pool = ProcessPool(
+                    max_workers=self.workers, initializer=self._warm_up, context=context
+                )
+                _ = pool.active  # pebble starts the workers on this first look, here
+                self._pool = pool
+            return self._pool
+
+    async def _running(self) -> ProcessPool:
+        """The pool; started in a thread when it is not running yet, so the loop never waits."""
+        pool = self._pool
+        if pool is None:
+            return await asyncio.to_thread(self._started)
+        return self._started()
 
     async def run(self, fn: Callable[..., T], *args: Any, timeout_s: float | None = None) -> T:
         """`fn(*args)` in a worker; `WorkError` when it runs out of time or its worker dies.
@@ -77,10 +93,10 @@ class ProcessWorkers:
         """
         budget = timeout_s or self.timeout_s
         try:
-            future = self._started().schedule(fn, args=args, timeout=budget)
+            future = (await self._running()).schedule(fn, args=args, timeout=budget)
         except RuntimeError:  # pebble refuses work once its pool is broken: one new pool
             self._discard()
-            future = self._started().schedule(fn, args=args, timeout=budget)
+            future = (await self._running()).schedule(fn, args=args, timeout=budget)
         try:
             result: T = await asyncio.wrap_future(future)
         except concurrent.futures.TimeoutError:
