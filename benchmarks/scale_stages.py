@@ -261,28 +261,26 @@ def _descendants(exclude: set[int]) -> dict[int, int]:
     return found
 
 
-def _hwm_kb(pid: int | str) -> int:
-    """Peak RSS (VmHWM) of a process in KB, 0 when unreadable."""
+def _proc_kb(pid: int | str, name: str, field: str) -> int:
+    """A "Field:  N kB" line of /proc/<pid>/<name>, in KB; 0 when unreadable."""
     try:
-        with open(f"/proc/{pid}/status") as f:
+        with open(f"/proc/{pid}/{name}") as f:
             for line in f:
-                if line.startswith("VmHWM:"):
+                if line.startswith(field):
                     return int(line.split()[1])
     except OSError:
         pass
     return 0
+
+
+def _hwm_kb(pid: int | str) -> int:
+    """Peak RSS (VmHWM) of a process in KB."""
+    return _proc_kb(pid, "status", "VmHWM:")
 
 
 def _pss_kb(pid: int | str) -> int:
     """Proportional set size of a process in KB (shared pages split among their users)."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+    return _proc_kb(pid, "smaps_rollup", "Pss:")
 
 
 def _tree_pss_kb(exclude: set[int]) -> int:
