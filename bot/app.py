@@ -35,9 +35,10 @@ from bot.proc.workers import ProcessWorkers
 from bot.services.commands import Service
 from bot.services.compaction import Compactor
 from bot.services.delivery import Dispatcher
-from bot.services.enrich import Enricher, warm_up_worker
+from bot.services.enrich import Enricher
 from bot.services.pipeline import Pipeline
 from bot.services.polling import Poller
+from bot.services.worker_tasks import warm_up_worker
 from bot.store.engine import Store
 from bot.store.feeds import sync_catalogue
 from bot.store.stats import stats
@@ -62,8 +63,9 @@ def story_workers(config: Config) -> ProcessWorkers:
         config.summary.workers,
         config.summary.story_timeout_s,
         warm_up=warm_up_worker,
-        # enrich first: the workers import it to unpickle their tasks; shared, not each its own
-        preload=("bot.services.enrich", "bot.services.story_warm"),
+        # the tasks' modules (the workers import them to unpickle a task), then the text stack:
+        # loaded once in the fork server and shared, not each worker its own
+        preload=("bot.services.worker_tasks", "bot.core.feeds", "bot.services.story_warm"),
     )
 
 

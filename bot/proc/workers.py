@@ -50,7 +50,7 @@ class ProcessWorkers:
         self.workers = workers or default_workers()
         self.timeout_s = timeout_s
         self._warm_up = warm_up
-        self._preload = preload
+        self.preload = preload  # modules the fork server imports before it forks a worker
         self._pool: ProcessPool | None = None
         self._closed = False
         self._lock = threading.Lock()  # one pool, even when two first tasks start it at once
@@ -69,8 +69,8 @@ class ProcessWorkers:
                 self._discard()
             if self._pool is None:
                 context = multiprocessing.get_context("forkserver")
-                if self._preload:
-                    context.set_forkserver_preload(list(self._preload))
+                if self.preload:
+                    context.set_forkserver_preload(list(self.preload))
                 pool = ProcessPool(
                     max_workers=self.workers, initializer=self._warm_up, context=context
                 )

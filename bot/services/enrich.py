@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import utcnow
-from bot.config import Config, SummaryConfig
+from bot.config import Config
 from bot.core.backoff import Backoff
 from bot.core.models import Enrichment, PendingStory
 from bot.core.text.extract import clean_story_text
@@ -38,6 +38,7 @@ from bot.core.text.neardup import is_near_duplicate
 from bot.core.textnorm import search_text
 from bot.errors import FetchError, StoreError
 from bot.services.ports import HTML_ACCEPT, Fetcher, Metrics, NoMetrics, Workers
+from bot.services.worker_tasks import enrich_in_worker
 from bot.store.engine import Store
 from bot.store.stories import (
     claim_enrichment,
@@ -63,26 +64,6 @@ def teaser_enrichment(story: PendingStory) -> Enrichment:
     teaser = clean_story_text(story.teaser or "")
     title = story.title or ""
     return Enrichment(teaser, "", "", "", "", search_text(title, "", teaser), "teaser")
-
-
-def enrich_in_worker(
-    story: PendingStory, page_html: str | None, config: SummaryConfig
-) -> Enrichment:
-    """`story_work.enrich_story`, imported in the worker.
-
-    The event loop's process never loads the text stack (sumy, NLTK, trafilatura, the
-    language model): about 50 MB less there.
-    """
-    from bot.services.story_work import enrich_story
-
-    return enrich_story(story, page_html, config)
-
-
-def warm_up_worker() -> None:
-    """`story_work.warm_up` in a worker (quick where the fork server already loaded the models)."""
-    from bot.services.story_work import warm_up
-
-    warm_up()
 
 
 def find_original(signature: str, recent: list[tuple[int, str]], story_id: int) -> int | None:

@@ -3,7 +3,7 @@
 Extraction, language, summary, keywords, near-duplicate signature and search document of one
 story: pure functions of the story and its page. This module imports the whole text stack, so
 only workers (and tools that work in one process) import it; the event loop's process reaches
-it through `bot.services.enrich.enrich_in_worker`.
+it through `bot.services.worker_tasks`.
 """
 
 from __future__ import annotations
