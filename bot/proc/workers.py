@@ -7,8 +7,9 @@ replaced (pebble does that, which `concurrent.futures` cannot), and the caller g
 `WorkError` it can turn into a fallback. Workers come from a fork server, so they start from
 a clean process without the bot's threads, and each warms up once (models loaded) before it
 takes a task; the budget counts from the task's start. `preload` names modules the fork server
-imports before it forks any worker, so their pages are shared; there is one fork server per
-process, and it keeps the preload of the first pool that started it (the bot has one pool).
+imports before it forks any worker, so their pages are shared (`bot.proc.settle` comes last and
+settles its heap); there is one fork server per process, and it keeps the preload of the first
+pool that started it (the bot has one pool).
 """
 
 from __future__ import annotations
@@ -69,8 +70,7 @@ class ProcessWorkers:
                 self._discard()
             if self._pool is None:
                 context = multiprocessing.get_context("forkserver")
-                if self.preload:
-                    context.set_forkserver_preload(list(self.preload))
+                context.set_forkserver_preload([*self.preload, "bot.proc.settle"])
                 pool = ProcessPool(
                     max_workers=self.workers, initializer=self._warm_up, context=context
                 )

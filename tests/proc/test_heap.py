@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.proc.heap import freeze_long_lived
+from bot.proc.workers import ProcessWorkers
 
 
 @pytest.fixture
@@ -39,3 +40,33 @@ def test_garbage_made_after_start_up_is_still_collected(frozen: None) -> None:
     del a, b
     gc.collect()
     assert gone() is None
+
+
+def _rss_kb() -> int:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+
+
+def test_free_heap_pages_go_back_to_the_system() -> None:
+    """Many small blocks freed leave their pages with the allocator until they are released."""
+    import subprocess
+    import sys
+
+    probe = (
+        "from bot.proc.heap import release_free_memory\n"
+        "from tests.proc.test_heap import _rss_kb\n"
+        "blocks = [bytearray(2000) for _ in range(50_000)]\n"  # ~100 MB in the C heap
+        "keep = blocks[::1000]\n"  # survivors keep the heap from shrinking at its top alone
+        "del blocks\n"
+        "before = _rss_kb()\n"
+        "release_free_memory()\n"
+        "print(before - _rss_kb())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) > 20_000  # KB handed back
+
+
+async def test_workers_start_from_a_settled_fork_server(workers: ProcessWorkers) -> None:
+    """The fork server imported `bot.proc.settle` last: a worker starts with start-up frozen."""
+    assert await workers.run(gc.get_freeze_count) > 0
