@@ -7,8 +7,11 @@ stem and stop-word offline maps to None, which tells the summariser to use lead 
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 DEFAULT_LANGUAGE = "en"
 _SAMPLE_CHARS = 1000
@@ -69,11 +72,18 @@ _LOCK = threading.Lock()
 
 @functools.cache
 def _identifier() -> Any:
-    """Load the py3langid model once (about 0.5 s)."""
+    """Load the py3langid model once, in its compact form (about 1.5 s; 43 MB, not 78)."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
+    from bot.core.text.language_model import CompactIdentifier  # NumPy: in the workers only
+
     with _LOCK:
-        return LanguageIdentifier.from_model_file(MODEL_FILE)
+        identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
+        try:
+            return CompactIdentifier.from_py3langid(identifier)
+        except ValueError as exc:  # a model of another shape: py3langid's own walk, 35 MB more
+            log.warning("language model kept in py3langid's form: %s", exc)
+            return identifier
 
 
 def detect_language(text: str, default: str = DEFAULT_LANGUAGE) -> str:
