@@ -150,11 +150,28 @@ def summarise(
     if count == 0 or not candidates:
         return Summary(sentences=(), language=code, method=METHOD_EMPTY)
     sumy_name = sumy_language(code)
-    if sumy_name is None:
-        order = list(range(len(candidates)))
-        return fit(candidates, order[:count], max_chars, code, METHOD_LEAD)
-    features = sentence_features(candidates, title or "", sumy_name)
-    return fit(candidates, pick_order(features, count, weights), max_chars, code, METHOD_RANK)
+    features = sentence_features(candidates, title or "", sumy_name) if sumy_name else None
+    return choose(candidates, features, count, max_chars, code, weights)
+
+
+def choose(
+    candidates: list[str],
+    features: SentenceFeatures | None,
+    count: int,
+    max_chars: int,
+    language: str,
+    weights: Weights = DEFAULT_WEIGHTS,
+) -> Summary:
+    """The summary of a story's candidates: ranked by their features, else (None) the lead.
+
+    Apart from `summarise` so that tuning (benchmarks/summary_weights.py) scores many
+    weights on features computed once, through the very rule the bot uses.
+    """
+    if features is None:
+        return fit(
+            candidates, list(range(min(count, len(candidates)))), max_chars, language, METHOD_LEAD
+        )
+    return fit(candidates, pick_order(features, count, weights), max_chars, language, METHOD_RANK)
 
 
 def split_story(text: str, language: str = "en") -> tuple[str, ...]:
@@ -171,7 +188,7 @@ def candidates_of(text: str, title: str, language: str) -> list[str]:
     for part in text.split("\n\n"):
         for piece in tokenizer.to_sentences(part):
             sentence = strip_dateline(_cut_sentence(piece))
-            if is_furniture(sentence) or _overlap(_word_set(sentence, tokenizer), title_words) >= (
+            if is_furniture(sentence) or overlap(_word_set(sentence, tokenizer), title_words) >= (
                 TITLE_OVERLAP
             ):
                 continue
@@ -205,20 +222,25 @@ def sentence_features(candidates: list[str], title: str, language: str) -> Sente
     title_stems = frozenset(ranker._to_words_set(Sentence(title, tokenizer))) if title else None
     return SentenceFeatures(
         centrality=tuple(c / top for c in centrality),
-        title=tuple(_overlap(s, title_stems) if title_stems else 0.0 for s in stems),
+        title=tuple(overlap(s, title_stems) if title_stems else 0.0 for s in stems),
         stems=stems,
     )
 
 
 def pick_order(features: SentenceFeatures, count: int, weights: Weights) -> list[int]:
     """The indexes of the best `count` sentences, in pick order (see `Weights`)."""
-    base = [
+    base = sentence_scores(features, weights)
+    return _select_mmr(base, list(features.stems), count, weights.redundancy)
+
+
+def sentence_scores(features: SentenceFeatures, weights: Weights) -> list[float]:
+    """Each sentence's score before the redundancy penalty (see `Weights`)."""
+    return [
         weights.centrality * c
         + weights.position * (1.0 / (1 + i)) ** weights.decay
         + weights.title * t
         for i, (c, t) in enumerate(zip(features.centrality, features.title, strict=True))
     ]
-    return _select_mmr(base, list(features.stems), count, weights.redundancy)
 
 
 def _select_mmr(
@@ -229,7 +251,7 @@ def _select_mmr(
     while len(chosen) < min(count, len(base)):
 
         def gain(i: int) -> float:
-            penalty = max((_overlap(stems[i], stems[j]) for j in chosen), default=0.0)
+            penalty = max((overlap(stems[i], stems[j]) for j in chosen), default=0.0)
             return base[i] - redundancy * penalty
 
         rest = [i for i in range(len(base)) if i not in chosen]
@@ -243,7 +265,9 @@ def fit(
     """Drop the lowest-ranked picks until the summary fits `max_chars`; keep article order.
 
     The picks kept are always a prefix of the pick order, so `Summary.shorter(n)` equals what
-    `summarise(..., sentences=n)` gives.
+    `summarise(..., sentences=n)` gives. Skipping a pick that does not fit and trying the next
+    (filling the budget) measured worse on CNN and OrangeSum, whose references are short (see
+    `benchmarks/summary_weights.py --fill`).
     """
     picked = list(picked)
     while picked and sum(len(candidates[i]) + 1 for i in picked) - 1 > max_chars:
@@ -276,7 +300,7 @@ def _word_set(text: str, tokenizer: SentenceTokenizer) -> frozenset[str]:
     return frozenset(w.lower() for w in tokenizer.to_words(text))
 
 
-def _overlap(a: frozenset[str], b: frozenset[str] | None) -> float:
+def overlap(a: frozenset[str], b: frozenset[str] | None) -> float:
     """Return the cosine overlap of two word sets."""
     if not a or not b:
         return 0.0
