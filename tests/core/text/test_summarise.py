@@ -1,9 +1,17 @@
 """Tests for the summariser."""
 
+from dataclasses import replace
+
 import pytest
 
 from bot.core.text.extract import extract_article
-from bot.core.text.summarise import MAX_SENTENCES, summarise
+from bot.core.text.summarise import (
+    DEFAULT_WEIGHTS,
+    MAX_SENTENCES,
+    sentence_features,
+    sentence_scores,
+    summarise,
+)
 from bot.core.text.summary_text import load_summary, store_summary
 from tests.support.paths import TEST_DATA
 from tests.support.seed import FURNITURE, seed_page_html
@@ -91,3 +99,23 @@ def test_wire_datelines_do_not_open_a_summary() -> None:
     summary = summarise(text, title="Syria talks resume", sentences=2)
     assert summary.sentences[0].startswith("Talks on the Syrian ceasefire resumed")
     assert "Reuters" not in summary.text
+
+
+def test_a_quote_loses_to_the_same_news_said_plainly() -> None:
+    """Two sentences alike but for quotation marks, in several languages' quote styles."""
+    plain = "The council approved the harbour plan on Monday after a long debate about costs."
+    for quoted in (
+        'The council said "we approved the harbour plan" on Monday after a debate about costs.',
+        "The council said «we approved the harbour plan» on Monday after a debate about costs.",
+        "The council said „we approved the harbour plan“ on Monday after a debate about costs.",
+    ):
+        candidates = [quoted, plain]
+        features = sentence_features(candidates, "", "english")
+        assert features.quoted == (True, False)
+        scores = sentence_scores(features, DEFAULT_WEIGHTS)
+        unquoted = sentence_scores(replace(features, quoted=(False, False)), DEFAULT_WEIGHTS)
+        assert scores[0] == pytest.approx(unquoted[0] + DEFAULT_WEIGHTS.quote)
+        assert DEFAULT_WEIGHTS.quote < 0
+    assert sentence_features(
+        ["It's the council's plan, not the mayor's."], "", "english"
+    ).quoted == (False,)  # apostrophes are not quotes
