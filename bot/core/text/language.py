@@ -70,20 +70,33 @@ LANGUAGE_NAMES: dict[str, str] = SUMY_LANGUAGES | {
 _LOCK = threading.Lock()
 
 
-@functools.cache
 def _identifier() -> Any:
-    """Load the py3langid model once, in its compact form (about 1.5 s; 43 MB, not 78)."""
+    """The language model, loaded once per process even when two threads ask at once."""
+    with _LOCK:
+        return _load_identifier()
+
+
+@functools.cache
+def _load_identifier() -> Any:
+    """py3langid's model in its compact form (about 2.5 s; 45 MB, not 78), else its own."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    from bot.core.text.language_model import CompactIdentifier  # NumPy: in the workers only
+    return compact_or_original(LanguageIdentifier.from_model_file(MODEL_FILE))
 
-    with _LOCK:
-        identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
-        try:
-            return CompactIdentifier.from_py3langid(identifier)
-        except ValueError as exc:  # a model of another shape: py3langid's own walk, 35 MB more
-            log.warning("language model kept in py3langid's form: %s", exc)
-            return identifier
+
+def compact_or_original(identifier: Any) -> Any:
+    """The compact form of a py3langid identifier, or the identifier when it has none.
+
+    Never raises for the compact form's sake: a py3langid of another shape than the one
+    `language_model` was written for costs 35 MB, not language detection.
+    """
+    try:
+        from bot.core.text.language_model import CompactIdentifier
+
+        return CompactIdentifier.from_py3langid(identifier)
+    except Exception:
+        log.warning("language model kept in py3langid's own form", exc_info=True)
+        return identifier
 
 
 def detect_language(text: str, default: str = DEFAULT_LANGUAGE) -> str:

@@ -5,40 +5,40 @@ py3langid counts byte n-gram features with a DFA whose transition table holds 38
 that detects a language. The DFA is an Aho-Corasick automaton over the features' prefixes:
 after any input its state is the prefix that is the input's longest suffix. So a table from
 each state's prefix (at most a few bytes) to the feature it counts gives the same counts from
-a few dictionary lookups per byte, in about 12 MB. The table is built once from the DFA
-(breadth first: a state's shortest path is its prefix); `CompactIdentifier.from_py3langid`
-checks the two count alike on a few inputs and refuses a model that is not such an
-automaton, and the caller keeps py3langid's own then.
-Scoring is py3langid's naive Bayes, unchanged.
+a few dictionary lookups per byte, in about 12 MB. The table is built once from the DFA,
+breadth first (a state's shortest path is its prefix), and every one of the DFA's transitions
+is then checked to be the Aho-Corasick one for that trie: a model of another shape is refused
+(ValueError) and the caller keeps py3langid's own form. Input encoding, scoring and the
+merged labels are py3langid's own, called or read from the loaded identifier.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from py3langid.langid import visit_counts
+from py3langid.langid import RAW_FLOOR
 
-_CHUNK = 2048  # states expanded at once while the table is built: 2048 x 256 targets, ~2 MB
+_CHUNK = 2048  # states expanded at once: 2048 x 256 targets, a few MB of temporaries
 
 
 def prefix_table(nextmove: Any, rows: Any, outputs: list[int]) -> dict[bytes, int]:
     """Each DFA state's prefix -> the feature it counts (-1: none); the root is b"".
 
     `nextmove` is (rows, 256) of next states, `rows` maps a state to its row. Raises
-    ValueError when a state is unreachable (not an automaton over prefixes).
+    ValueError unless the DFA is the Aho-Corasick automaton of the prefixes it reaches.
     """
     states = len(rows)
     parent = np.full(states, -1, dtype=np.int64)
-    label = np.zeros(states, dtype=np.uint8)
+    label = np.zeros(states, dtype=np.int64)
     seen = np.zeros(states, dtype=bool)
     seen[0] = True
-    order: list[Any] = []
-    frontier = np.zeros(1, dtype=np.int64)
-    while frontier.size:
-        level = []
+    levels = [np.zeros(1, dtype=np.int64)]
+    while levels[-1].size:
+        found_level = []
+        frontier = levels[-1]
         for start in range(0, frontier.size, _CHUNK):
             part = frontier[start : start + _CHUNK]
             targets = nextmove[rows[part]]
@@ -47,16 +47,44 @@ def prefix_table(nextmove: Any, rows: Any, outputs: list[int]) -> dict[bytes, in
             parent[found] = part[at[first]]
             label[found] = byte[first]
             seen[found] = True
-            level.append(found.astype(np.int64))
-        frontier = np.concatenate(level) if level else np.zeros(0, dtype=np.int64)
-        order.append(frontier)
+            found_level.append(found.astype(np.int64))
+        levels.append(np.concatenate(found_level) if found_level else np.zeros(0, np.int64))
     if not seen.all():
         raise ValueError("the automaton has states no input reaches")
+    _check_longest_suffix(nextmove, rows, parent, label, levels)
     prefixes = [b""] * states
     parents, labels = parent.tolist(), label.tolist()
-    for state in np.concatenate(order).tolist():
+    for state in np.concatenate(levels[1:]).tolist():
         prefixes[state] = prefixes[parents[state]] + bytes((labels[state],))
     return dict(zip(prefixes, outputs, strict=True))
+
+
+def _check_longest_suffix(
+    nextmove: Any, rows: Any, parent: Any, label: Any, levels: list[Any]
+) -> None:
+    """Raise ValueError unless each transition is a trie edge or the failure state's.
+
+    Aho-Corasick: from a state u on byte c, the child u+c when the trie has it, else what the
+    failure state of u (its longest proper suffix in the trie) does on c; from the root, the
+    child or the root. That is exactly "the longest suffix of the input", level by level.
+    """
+    states = len(rows)
+    depth = np.zeros(states, dtype=np.int64)
+    for d, level in enumerate(levels):
+        depth[level] = d
+    fail = np.zeros(states, dtype=np.int64)
+    byte = np.arange(256)[None, :]
+    for d, level in enumerate(levels):
+        for start in range(0, level.size, _CHUNK):
+            part = level[start : start + _CHUNK]
+            targets = nextmove[rows[part]].astype(np.int64)
+            child = (parent[targets] == part[:, None]) & (label[targets] == byte)
+            child &= depth[targets] == d + 1
+            fallback = nextmove[rows[fail[part]]] if d else np.zeros_like(targets)
+            if np.any((targets != fallback) & ~child):
+                raise ValueError("the automaton does not count features by longest suffix")
+            at, by = np.nonzero(child)
+            fail[targets[at, by]] = fallback[at, by]
 
 
 def feature_counts(table: dict[bytes, int], longest: int, data: bytes) -> Counter[int]:
@@ -83,66 +111,58 @@ def feature_counts(table: dict[bytes, int], longest: int, data: bytes) -> Counte
 class CompactIdentifier:
     """`classify(text)` as py3langid's `LanguageIdentifier.classify` gives it (raw scores)."""
 
-    def __init__(self, table: dict[bytes, int], ptc: Any, pc: Any, classes: list[str]) -> None:
+    def __init__(
+        self,
+        table: dict[bytes, int],
+        identifier: Any,
+    ) -> None:
         self._table = table
         self._longest = max(map(len, table))
-        self._ptc = ptc
-        self._pc = pc
-        self._classes = classes
-        first: dict[str, int] = {}
-        self._aliases = []  # (first column, later column) of a label given twice (srl -> sr)
-        for column, code in enumerate(classes):
-            if code in first:
-                self._aliases.append((first[code], column))
-            else:
-                first.setdefault(code, column)
+        self._ptc = identifier.nb_ptc
+        self._pc = identifier.nb_pc
+        self._classes = list(identifier.nb_classes)
+        self._aliases: list[tuple[int, int]] = list(identifier._alias_pairs)  # srl -> sr
+        self._encode: Callable[[str], bytes] = identifier._encode
 
     @classmethod
     def from_py3langid(cls, identifier: Any) -> CompactIdentifier:
-        """The compact form of a loaded py3langid identifier (ValueError when it has none)."""
+        """The compact form of a loaded py3langid identifier (ValueError when it has none).
+
+        Raw scores only: py3langid's normalised probabilities are not reproduced.
+        """
+        if identifier._norm_probs or identifier.min_confidence is not None:
+            raise ValueError("only raw scores have a compact form")
         moves = identifier.tk_nextmove
         nextmove = np.frombuffer(moves, dtype=f"u{moves.itemsize}").reshape(-1, 256)
         rows = np.frombuffer(identifier.tk_row, dtype=f"u{identifier.tk_row.itemsize}")
-        table = prefix_table(nextmove, rows, list(identifier.tk_output))
-        compact = cls(table, identifier.nb_ptc, identifier.nb_pc, list(identifier.nb_classes))
-        rowbase = [row << 8 for row in identifier.tk_row]
-        for text in _CHECKS:  # a cheap proof that the DFA counts by longest suffix
-            data = _encode(text)
-            expected = visit_counts(moves, rowbase, identifier.tk_output, data) or Counter()
-            if feature_counts(table, compact._longest, data) != expected:
-                raise ValueError("the automaton does not count features by longest suffix")
+        compact = cls(prefix_table(nextmove, rows, list(identifier.tk_output)), identifier)
+        for text in _CHECKS:  # and the scoring read from py3langid still scores as it does
+            if compact.classify(text) != identifier.classify(text):
+                raise ValueError("the compact form classifies differently")
         return compact
 
     def classify(self, text: str) -> tuple[str, float]:
         """The most likely language of `text` and its raw naive Bayes score."""
-        data = _encode(text)
-        counts = feature_counts(self._table, self._longest, data)
+        counts = feature_counts(self._table, self._longest, self._encode(text))
         if counts:
             index = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
             times = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
             scores = np.log1p(times) @ self._ptc[index] + self._pc
         else:
-            scores = np.full(len(self._classes), _FLOOR, dtype=np.float32)
+            scores = np.full(len(self._classes), RAW_FLOOR, dtype=np.float32)
         for keep, drop in self._aliases:
             scores[keep] = max(scores[keep], scores[drop])
-            scores[drop] = _FLOOR
+            scores[drop] = RAW_FLOOR
         best = int(scores.argmax())
         return self._classes[best], float(scores[best])
 
 
-# Inputs for the check at load: scripts with one- to four-byte UTF-8, repeats, every byte.
+# Texts classified both ways at load: several scripts, one- to four-byte UTF-8, repeats,
+# capitals, and nothing to count.
 _CHECKS = (
     "The council met on Monday. Der Rat tagte am Montag; le conseil s'est réuni lundi.",
     "Совет собрался в понедельник. Το συμβούλιο συνεδρίασε.",
     "市议会周一开会。 議会は月曜日に開いた。 시의회가 열렸다.",
-    "aaaa abab abcabc 1111 ---- 🙂🙂 ﷺ",
-    bytes(range(256)).decode("latin-1"),
+    "aaaa abab abcabc 1111 ---- 🙂🙂 ﷺ THE COUNCIL MET",
+    "",
 )
-_FLOOR = float(np.finfo(np.float32).min)  # py3langid's score for text with no feature
-
-
-def _encode(text: str) -> bytes:
-    """py3langid's input: all-capitals text lowered, NFC, UTF-8."""
-    if text.isupper():
-        text = text.lower()
-    return unicodedata.normalize("NFC", text).encode("utf8", errors="surrogatepass")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import unicodedata
 from array import array
@@ -13,7 +14,7 @@ import numpy as np
 import pytest
 from py3langid.langid import MODEL_FILE, LanguageIdentifier, visit_counts
 
-from bot.core.text.language import _identifier
+from bot.core.text.language import _identifier, compact_or_original
 from bot.core.text.language_model import CompactIdentifier, feature_counts, prefix_table
 from tests.support.paths import TEST_DATA
 
@@ -123,13 +124,13 @@ def test_prefix_table_of_a_small_automaton() -> None:
     assert feature_counts(table, 2, b"xaabab") == Counter({1: 3, 0: 2})
 
 
-def test_a_dfa_that_does_not_count_by_longest_suffix_is_refused() -> None:
-    """A model of another shape keeps py3langid's own walk (the caller falls back)."""
+def _bent() -> Any:
+    """py3langid's identifier with one transition of the root's row sent back to the root."""
     original = _original()
     moves = np.frombuffer(original.tk_nextmove, dtype=f"u{original.tk_nextmove.itemsize}")
     broken = np.array(moves.reshape(-1, 256))
-    broken[int(original.tk_row[0]), ord("e")] = 0  # "e" from the root goes nowhere
-    bent = LanguageIdentifier(
+    broken[int(original.tk_row[0]), ord("e")] = 0  # every state on this row forgets "e"
+    return LanguageIdentifier(
         original.nb_ptc,
         original.nb_pc,
         original.nb_classes,
@@ -137,14 +138,37 @@ def test_a_dfa_that_does_not_count_by_longest_suffix_is_refused() -> None:
         original.tk_output,
         tk_row=original.tk_row,
     )
-    with pytest.raises(ValueError, match="longest suffix"):
-        CompactIdentifier.from_py3langid(bent)
+
+
+def test_a_dfa_that_does_not_count_by_longest_suffix_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"longest suffix|no input reaches"):
+        CompactIdentifier.from_py3langid(_bent())
+
+
+def test_a_model_without_a_compact_form_is_kept_as_py3langid_has_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Detection goes on with py3langid's own walk (35 MB more), and the log says so."""
+    bent = _bent()
+    with caplog.at_level(logging.WARNING):
+        assert compact_or_original(bent) is bent
+    assert "kept in py3langid's own form" in caplog.text
+    probabilities = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    assert compact_or_original(probabilities) is probabilities  # raw scores only
 
 
 def _as_array(values: Any, typecode: str) -> array:
     out = array(typecode)
     out.frombytes(values.astype(f"u{out.itemsize}").tobytes())
     return out
+
+
+def test_prefix_table_refuses_a_transition_that_is_not_the_longest_suffix() -> None:
+    """After "aa" the longest suffix that is a prefix is "a"; this DFA goes to the root."""
+    a, b = ord("a"), ord("b")
+    nextmove, rows = _automaton({(0, a): 1, (1, b): 2, (2, a): 1}, 3)  # (1, a) -> root
+    with pytest.raises(ValueError, match="longest suffix"):
+        prefix_table(nextmove, rows, [-1, 1, 0])
 
 
 def test_prefix_table_refuses_unreachable_states() -> None:
