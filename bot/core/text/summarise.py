@@ -42,13 +42,13 @@ MAX_INPUT_CHARS = 30_000
 MAX_SENTENCE_CHARS = 1_000
 MIN_WORDS = 4  # shorter pieces are captions or labels ("(HT Photo)")
 TITLE_OVERLAP = 0.8  # a sentence this close to the title repeats it
-# Quotation marks of the languages the bot summarises (not the apostrophe: it is in words).
-QUOTE_MARKS = frozenset('"“”„‟«»‹›「」『』')
+# Quotation marks of the languages the bot summarises; not ’ (U+2019), the apostrophe in words.
+QUOTE_MARKS = frozenset('"“”„‟‘«»‹›「」『』')
 
 
 @dataclass(frozen=True)
 class Weights:
-    """How a sentence's score is made; tuned on the dev sets (benchmarks/summaries.py).
+    """How a sentence's score is made; tuned on the dev sets (benchmarks/summary_weights.py).
 
     score = centrality * TextRank / max + position * (1 / (1 + index)) ** decay
             + title * overlap with the title + quote * (1 if it holds a quotation mark);

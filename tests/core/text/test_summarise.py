@@ -8,8 +8,9 @@ from bot.core.text.extract import extract_article
 from bot.core.text.summarise import (
     DEFAULT_WEIGHTS,
     MAX_SENTENCES,
+    SentenceFeatures,
+    pick_order,
     sentence_features,
-    sentence_scores,
     summarise,
 )
 from bot.core.text.summary_text import load_summary, store_summary
@@ -101,21 +102,27 @@ def test_wire_datelines_do_not_open_a_summary() -> None:
     assert "Reuters" not in summary.text
 
 
-def test_a_quote_loses_to_the_same_news_said_plainly() -> None:
-    """Two sentences alike but for quotation marks, in several languages' quote styles."""
+def test_quotation_marks_are_found_in_each_languages_style() -> None:
     plain = "The council approved the harbour plan on Monday after a long debate about costs."
     for quoted in (
         'The council said "we approved the harbour plan" on Monday after a debate about costs.',
         "The council said «we approved the harbour plan» on Monday after a debate about costs.",
         "The council said „we approved the harbour plan“ on Monday after a debate about costs.",
+        "The council said ‘we approved the harbour plan’ on Monday after a debate about costs.",
     ):
-        candidates = [quoted, plain]
-        features = sentence_features(candidates, "", "english")
-        assert features.quoted == (True, False)
-        scores = sentence_scores(features, DEFAULT_WEIGHTS)
-        unquoted = sentence_scores(replace(features, quoted=(False, False)), DEFAULT_WEIGHTS)
-        assert scores[0] == pytest.approx(unquoted[0] + DEFAULT_WEIGHTS.quote)
-        assert DEFAULT_WEIGHTS.quote < 0
-    assert sentence_features(
-        ["It's the council's plan, not the mayor's."], "", "english"
-    ).quoted == (False,)  # apostrophes are not quotes
+        assert sentence_features([quoted, plain], "", "english").quoted == (True, False)
+    apostrophes = sentence_features(["It's the council's plan, not the mayor's."], "", "english")
+    assert apostrophes.quoted == (False,)
+
+
+def test_a_quote_loses_to_a_sentence_alike_but_for_its_quotation_marks() -> None:
+    """Four sentences as central as each other; the quoted one is passed over for the last."""
+    features = SentenceFeatures(
+        centrality=(1.0, 1.0, 1.0, 1.0, 1.0),
+        title=(0.0,) * 5,
+        stems=tuple(frozenset({f"word{i}"}) for i in range(5)),
+        quoted=(False, False, False, True, False),
+    )
+    assert pick_order(features, 4, DEFAULT_WEIGHTS) == [0, 1, 2, 4]
+    unquoted = replace(features, quoted=(False,) * 5)
+    assert pick_order(unquoted, 4, DEFAULT_WEIGHTS) == [0, 1, 2, 3]  # by position alone
