@@ -33,9 +33,13 @@ _UP = "A-ZÀ-ÖØ-ÞŒÆА-ЯЁ"
 _CLOSE = '"”’»)\\]'
 _GLUED_RE = re.compile(
     rf"(?<=[{_LOW}0-9%]{{2}}[.!?])(?=[{_UP}][{_LOW}])"
-    rf"|(?<=[{_LOW}][.!?][{_CLOSE}])(?=[{_UP}])"
+    rf"|(?<=[{_LOW}][.!?][{_CLOSE[1:]}])(?=[{_UP}])"
     rf"|(?<=[{_LOW}\s][{_CLOSE}][.!?])(?=[{_UP}])"
 )
+# A straight quote glued between a stop and a capital closes a quotation ('"fight on."The')
+# or opens the next sentence's ('indienne."Nous espérons', 446 of 1,500 OrangeSum texts glue
+# like this): it opens one when the straight quotes before it on the line are balanced.
+_GLUED_QUOTE_RE = re.compile(rf'(?<=[{_LOW}][.!?])"(?=[{_UP}])')
 _TERMINAL_RE = re.compile(r"[.!?…:;]['\"”’»)\]]*$")
 _LOWER_WORD_RE = re.compile(r"^[\"'“‘«(]*([^\W\d_]+)")
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
@@ -62,13 +66,23 @@ class SentenceTokenizer:
         """Split a paragraph into sentences."""
         pieces: list[str] = []
         for line in _logical_lines(paragraph):
-            pieces.extend(self._punkt.tokenize(_GLUED_RE.sub(" ", line)))
+            pieces.extend(self._punkt.tokenize(_unglue(line)))
         pieces = [" ".join(p.split()) for p in pieces if p.strip()]
         return tuple(_join_lowercase_starts(_balance_quotes(_move_stray_quotes(pieces))))
 
     def to_words(self, sentence: str) -> tuple[str, ...]:
         """Split a sentence into words (letters only, as sumy expects)."""
         return tuple(_WORD_RE.findall(sentence))
+
+
+def _unglue(line: str) -> str:
+    """A space at each glued sentence end, on the right side of a straight quote there."""
+
+    def split(match: re.Match[str]) -> str:
+        opens = line.count('"', 0, match.start()) % 2 == 0
+        return ' "' if opens else '" '
+
+    return _GLUED_RE.sub(" ", _GLUED_QUOTE_RE.sub(split, line))
 
 
 def _logical_lines(paragraph: str) -> list[str]:

@@ -63,6 +63,16 @@ def test_glued_sentences_are_split() -> None:
             ('The union said it would "fight on."', "The strike began."),
         ),
         (
+            "french",
+            'Le médecin parle à la capitale indienne."Nous espérons le meilleur", dit-il.',
+            ("Le médecin parle à la capitale indienne.", '"Nous espérons le meilleur", dit-il.'),
+        ),
+        (
+            "french",
+            'Il a dit "non merci."Puis il est parti."Au revoir", a-t-il lancé.',
+            ('Il a dit "non merci."', "Puis il est parti.", '"Au revoir", a-t-il lancé.'),
+        ),
+        (
             "russian",
             "Он пришёл домой.Потом он ушёл.",
             ("Он пришёл домой.", "Потом он ушёл."),
