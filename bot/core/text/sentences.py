@@ -25,14 +25,15 @@ _AMBIGUOUS = frozenset('"“”')
 _OPEN_CONTEXT = frozenset(" \t\n([{—–-/")
 _MAX_QUOTE_MERGE = 6
 
-# "media.The union" -> "media. The union"; needs two lower-case letters so "U.S.The" is kept.
+# "media.The union" -> "media. The union" (and French "jeu.S'il"); needs two lower-case
+# letters so "U.S.The" is kept.
 # Also after a closing quote or bracket, on either side of the stop ('"équilibrée".Par',
 # 'said."The', French '« non ».Puis'), in Latin (with accents) and Cyrillic letters.
 _LOW = "a-zß-öø-ÿœæа-яё"
 _UP = "A-ZÀ-ÖØ-ÞŒÆА-ЯЁ"
 _CLOSE = '"”’»)\\]'
 _GLUED_RE = re.compile(
-    rf"(?<=[{_LOW}0-9%]{{2}}[.!?])(?=[{_UP}][{_LOW}])"
+    rf"(?<=[{_LOW}0-9%]{{2}}[.!?])(?=[{_UP}]['’]?[{_LOW}])"
     rf"|(?<=[{_LOW}][.!?][{_CLOSE[1:]}])(?=[{_UP}])"
     rf"|(?<=[{_LOW}\s][{_CLOSE}][.!?])(?=[{_UP}])"
 )

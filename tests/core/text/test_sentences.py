@@ -73,6 +73,11 @@ def test_glued_sentences_are_split() -> None:
             ('Il a dit "non merci."', "Puis il est parti.", '"Au revoir", a-t-il lancé.'),
         ),
         (
+            "french",
+            "Elle a tenté de calmer le jeu.S'il faut continuer, elle veut discuter.",
+            ("Elle a tenté de calmer le jeu.", "S'il faut continuer, elle veut discuter."),
+        ),
+        (
             "russian",
             "Он пришёл домой.Потом он ушёл.",
             ("Он пришёл домой.", "Потом он ушёл."),
