@@ -26,7 +26,7 @@ _OPEN_CONTEXT = frozenset(" \t\n([{—–-/")
 _MAX_QUOTE_MERGE = 6
 
 # "media.The union" -> "media. The union" (and French "jeu.S'il"); needs two lower-case
-# letters so "U.S.The" is kept.
+# letters so "U.S.The" is kept, or a word in capitals without dots ("RTL.Mischa").
 # Also after a closing quote or bracket, on either side of the stop ('"équilibrée".Par',
 # 'said."The', French '« non ».Puis'), in Latin (with accents) and Cyrillic letters.
 _LOW = "a-zß-öø-ÿœæа-яё"
@@ -36,6 +36,9 @@ _GLUED_RE = re.compile(
     rf"(?<=[{_LOW}0-9%]{{2}}[.!?])(?=[{_UP}]['’]?[{_LOW}])"
     rf"|(?<=[{_LOW}][.!?][{_CLOSE[1:]}])(?=[{_UP}])"
     rf"|(?<=[{_LOW}\s][{_CLOSE}][.!?])(?=[{_UP}])"
+    + "".join(  # a word of 2-6 capitals, not after a dot: lookbehinds have one width each
+        rf"|(?<=[^\w.][{_UP}]{{{n}}}[.!?])(?=[{_UP}][{_LOW}]{{2}})" for n in range(2, 7)
+    )
 )
 # A straight quote glued between a stop and a capital closes a quotation ('"fight on."The')
 # or opens the next sentence's ('indienne."Nous espérons', 446 of 1,500 OrangeSum texts glue

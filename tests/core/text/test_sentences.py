@@ -78,6 +78,11 @@ def test_glued_sentences_are_split() -> None:
             ("Elle a tenté de calmer le jeu.", "S'il faut continuer, elle veut discuter."),
         ),
         (
+            "french",
+            "Il s'est confié à RTL.Mischa Aznavour parle d'un projet.",
+            ("Il s'est confié à RTL.", "Mischa Aznavour parle d'un projet."),
+        ),
+        (
             "russian",
             "Он пришёл домой.Потом он ушёл.",
             ("Он пришёл домой.", "Потом он ушёл."),
