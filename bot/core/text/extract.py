@@ -67,9 +67,9 @@ _HARD_STOP = re.compile(
     re.IGNORECASE,
 )
 _TERMINAL = re.compile(r"[.!?…]['\"”’»)]*$")
-_AGENCIES = (
+_AGENCIES = (  # and any name in capitals of three letters or more: CNN's partners' "(WIRED)"
     "PTI|IANS|ANI|UNI|AP|AFP|Reuters|Bloomberg|dpa|DPA|Xinhua|TASS|EFE|CNN|BBC|UPI|Yonhap"
-    "|Kyodo|KUNA|WAM|SPA|APP"
+    "|Kyodo|KUNA|WAM|SPA|APP|[A-Z]{3,}"
 )
 # "By Jane Roe London, Aug 1 (PTI) The ...", "LONDON (Reuters) - The ...", "WASHINGTON — The ..."
 _DATELINE = re.compile(

@@ -70,6 +70,7 @@ def test_extraction_on_shared_pages_sample() -> None:
         ("New Delhi, Aug 1 (PTI) The minister said.", "The minister said."),
         ("By Jane Roe Islamabad, Jul 31 (PTI) The party said.", "The party said."),
         ('PARIS (AFP) — "We will win," he said.', '"We will win," he said.'),
+        ("(WIRED)Screens are rectangles.", "Screens are rectangles."),
         # not datelines: kept whole
         ("U.S. - China talks resumed.", "U.S. - China talks resumed."),
         ("NATO said it would act.", "NATO said it would act."),
