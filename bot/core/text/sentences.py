@@ -25,7 +25,7 @@ _AMBIGUOUS = frozenset('"“”')
 _OPEN_CONTEXT = frozenset(" \t\n([{—–-/")
 _MAX_QUOTE_MERGE = 6
 
-# "media.The union" -> "media. The union" (and French "jeu.S'il"); needs two lower-case
+# "media.The union" -> "media. The union" (and "jeu.S'il", "film.A report"); needs two lower-case
 # letters so "U.S.The" is kept, or a word in capitals without dots ("RTL.Mischa").
 # Also after a closing quote or bracket, on either side of the stop ('"équilibrée".Par',
 # 'said."The', French '« non ».Puis'), in Latin (with accents) and Cyrillic letters.
@@ -33,7 +33,7 @@ _LOW = "a-zß-öø-ÿœæа-яё"
 _UP = "A-ZÀ-ÖØ-ÞŒÆА-ЯЁ"
 _CLOSE = '"”’»)\\]'
 _GLUED_RE = re.compile(
-    rf"(?<=[{_LOW}0-9%]{{2}}[.!?])(?=[{_UP}]['’]?[{_LOW}])"
+    rf"(?<=[{_LOW}0-9%]{{2}}[.!?])(?=[{_UP}]['’]?[{_LOW}]|[AIÀ]\s)"
     rf"|(?<=[{_LOW}][.!?][{_CLOSE[1:]}])(?=[{_UP}])"
     rf"|(?<=[{_LOW}\s][{_CLOSE}][.!?])(?=[{_UP}])"
     + "".join(  # a word of 2-6 capitals, not after a dot: lookbehinds have one width each

@@ -83,6 +83,16 @@ def test_glued_sentences_are_split() -> None:
             ("Il s'est confié à RTL.", "Mischa Aznavour parle d'un projet."),
         ),
         (
+            "english",
+            "She played the sister in the film.A report quoted the director.",
+            ("She played the sister in the film.", "A report quoted the director."),
+        ),
+        (
+            "french",
+            "Il est au pouvoir depuis 2018.A l'issue du vote, il est parti.",
+            ("Il est au pouvoir depuis 2018.", "A l'issue du vote, il est parti."),
+        ),
+        (
             "russian",
             "Он пришёл домой.Потом он ушёл.",
             ("Он пришёл домой.", "Потом он ушёл."),
