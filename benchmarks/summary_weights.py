@@ -39,9 +39,8 @@ from bot.core.text.summarise import (
     Weights,
     candidates_of,
     choose,
-    overlap,
+    pick_order,
     sentence_features,
-    sentence_scores,
     split_story,
 )
 
@@ -121,25 +120,12 @@ def filled_summary_of(story: Story, weights: Weights) -> str:
     tried (MMR among the sentences that still fit), so the budget fills; not what ships."""
     if story.features is None:
         return summary_of(story, weights)
-    base = sentence_scores(story.features, weights)
-    stems, sizes = story.features.stems, [len(c) for c in story.candidates]
-    chosen: list[int] = []
-    used = -1
-    while len(chosen) < SENTENCES:
-        fits = [i for i in range(len(base)) if i not in chosen and used + 1 + sizes[i] <= BUDGET]
-        if not fits:
-            break
-        best = max(
-            fits,
-            key=lambda i: (
-                base[i]
-                - weights.redundancy
-                * max((overlap(stems[i], stems[j]) for j in chosen), default=0.0),
-                -i,
-            ),
-        )
-        chosen.append(best)
-        used += 1 + sizes[best]
+    sizes = [len(c) for c in story.candidates]
+
+    def fits(i: int, chosen: list[int]) -> bool:
+        return sum(sizes[j] + 1 for j in chosen) + sizes[i] <= BUDGET
+
+    chosen = pick_order(story.features, SENTENCES, weights, fits)
     if not chosen:
         return summary_of(story, weights)
     return " ".join(story.candidates[i] for i in sorted(chosen))

@@ -234,28 +234,39 @@ def sentence_features(candidates: list[str], title: str, language: str) -> Sente
     )
 
 
-def pick_order(features: SentenceFeatures, count: int, weights: Weights) -> list[int]:
-    """The indexes of the best `count` sentences, in pick order (see `Weights`)."""
+def pick_order(
+    features: SentenceFeatures,
+    count: int,
+    weights: Weights,
+    admit: Callable[[int, list[int]], bool] | None = None,
+) -> list[int]:
+    """The indexes of the best `count` sentences, in pick order (see `Weights`).
+
+    `admit(i, chosen)` can refuse sentence i beside those chosen (the length experiment of
+    `benchmarks/summary_weights.py --fill`); the bot admits every sentence and `fit` cuts.
+    """
     base = sentence_scores(features, weights)
-    return _select_mmr(base, list(features.stems), count, weights.redundancy)
+    return _select_mmr(base, list(features.stems), count, weights.redundancy, admit)
 
 
 def sentence_scores(features: SentenceFeatures, weights: Weights) -> list[float]:
     """Each sentence's score before the redundancy penalty (see `Weights`)."""
-    quoted = features.quoted or (False,) * len(features.title)
+    parts = zip(features.centrality, features.title, features.quoted, strict=True)
     return [
         weights.centrality * c
         + weights.position * (1.0 / (1 + i)) ** weights.decay
         + weights.title * t
         + weights.quote * q
-        for i, (c, t, q) in enumerate(
-            zip(features.centrality, features.title, quoted, strict=True)
-        )
+        for i, (c, t, q) in enumerate(parts)
     ]
 
 
 def _select_mmr(
-    base: list[float], stems: list[frozenset[str]], count: int, redundancy: float
+    base: list[float],
+    stems: list[frozenset[str]],
+    count: int,
+    redundancy: float,
+    admit: Callable[[int, list[int]], bool] | None = None,
 ) -> list[int]:
     """Pick greedily: best score minus the similarity to what is already picked."""
     chosen: list[int] = []
@@ -265,7 +276,11 @@ def _select_mmr(
             penalty = max((overlap(stems[i], stems[j]) for j in chosen), default=0.0)
             return base[i] - redundancy * penalty
 
-        rest = [i for i in range(len(base)) if i not in chosen]
+        rest = [
+            i for i in range(len(base)) if i not in chosen and (admit is None or admit(i, chosen))
+        ]
+        if not rest:
+            break
         chosen.append(max(rest, key=lambda i: (gain(i), -i)))
     return chosen
 
