@@ -1,7 +1,7 @@
 """Imported by the worker pool's fork server: loads the text stack and its models there once.
 
 Every worker is forked from the fork server, so the modules and models loaded here (about
-140 MB: sumy, NLTK, trafilatura, the language model) are pages the workers share with it
+130 MB: sumy, NLTK, trafilatura, the language model) are pages the workers share with it
 instead of each loading its own copy. Importing this module is the warm-up; nothing else
 imports it. A warm-up that fails must not take the fork server down with it (only an
 ImportError is forgiven there): `warm_up()`'s failure is written to the fork server's stderr,
